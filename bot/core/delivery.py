@@ -1,0 +1,101 @@
+"""The contract between the outbox sender (core) and a platform adapter (the courier).
+
+The sender claims outbox rows, waits for the platform's rate limits, and hands each row to
+the courier of its platform as a `Delivery`; the courier renders and sends it and reports one
+`Outcome`. The sender alone decides what an outcome does to the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+from bot.core.actors import ChatKind, Platform
+from bot.core.replies import Reply
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """A platform's published sending limits; the sender paces a little below them.
+
+    `per_chat_interval` is the minimum gap between two messages to one chat;
+    `per_group_per_minute` caps messages to one group chat in any 60 seconds (0 = no cap).
+    """
+
+    global_per_second: float
+    per_chat_interval: float
+    per_group_per_minute: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message to send: rendered by the courier for `locale`."""
+
+    outbox_id: int
+    dedupe_key: str
+    chat_id: str
+    chat_kind: ChatKind
+    reply: Reply
+    locale: str
+
+    @property
+    def nonce(self) -> str:
+        """A per-row idempotency key for platforms that accept one (Discord: ≤ 25 chars)."""
+        return f"ob{self.outbox_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Delivered; `message_id` is the platform's id of the (first) message."""
+
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAfter:
+    """Rate limited (429): try again after `seconds`; `everything` pauses the whole platform."""
+
+    seconds: float
+    everything: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    """A server error or timeout: back off with jitter and retry."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The platform refused this payload (400): never retry it unchanged."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """The recipient is unreachable (403, 404, blocked, kicked): stop writing to it."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The chat has a new id (Telegram group → supergroup): update it and send there."""
+
+    new_chat_id: str
+
+
+Outcome: TypeAlias = Sent | RetryAfter | Transient | Failed | Gone | Moved
+
+
+class Courier(Protocol):
+    """What each platform adapter offers the outbox sender."""
+
+    platform: Platform
+    limits: RateLimits
+
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        """Render and send one message; report what happened. Never raises for API errors."""
+        ...

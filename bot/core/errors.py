@@ -1,0 +1,30 @@
+"""Errors with a meaning for users, and for operators."""
+
+from __future__ import annotations
+
+from bot.core.richtext import Msg, msg
+
+
+class UserError(Exception):
+    """A refusal to show the user, as a catalogue message; nothing was changed."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.key)
+        self.message = message
+
+
+class PermissionDenied(UserError):
+    """The caller lacks the authority the action needs."""
+
+
+class QuotaExceeded(UserError):
+    """The caller has used their allowance; the message says when it renews."""
+
+
+class ConfigError(Exception):
+    """A setting or declaration is wrong: start-up stops with this message."""
+
+
+def refuse(key: str, **args: str | int) -> UserError:
+    """Shorthand: `raise refuse("setup.not_admin")`."""
+    return UserError(msg(key, **args))

@@ -1,0 +1,83 @@
+"""Localisation: gettext catalogues (read with Babel), one translator per locale.
+
+Message ids are stable keys such as `setup.created`; English is the complete catalogue and the
+fallback for every other language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+DEFAULT_LOCALE = "en"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "chorus"
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Message templates and number formats for one locale."""
+
+    locale: str
+    messages: Mapping[str, str]
+    fallback: Mapping[str, str]
+
+    def template(self, key: str) -> str:
+        """The template for `key`; English when this locale lacks it, the key when all do."""
+        return self.messages.get(key) or self.fallback.get(key) or key
+
+    def number(self, value: int | float) -> str:
+        return str(format_decimal(value, locale=self.locale))
+
+
+class Catalogues:
+    """Every loaded catalogue, keyed by locale."""
+
+    def __init__(self, catalogues: Mapping[str, Mapping[str, str]]) -> None:
+        if DEFAULT_LOCALE not in catalogues:
+            raise ValueError("the English catalogue is required")
+        self._catalogues = dict(catalogues)
+
+    @classmethod
+    def load(cls, directory: Path = LOCALES_DIR) -> Catalogues:
+        """Read `<locale>/LC_MESSAGES/chorus.po` for every locale under `directory`."""
+        found: dict[str, dict[str, str]] = {}
+        for po_file in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            locale = po_file.parent.parent.name
+            with po_file.open("rb") as handle:
+                catalog = read_po(handle, locale=locale)
+            found[locale] = {
+                str(message.id): str(message.string)
+                for message in catalog
+                if message.id and message.string and not message.fuzzy
+            }
+        return cls(found)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        return tuple(sorted(self._catalogues))
+
+    def keys(self, locale: str = DEFAULT_LOCALE) -> frozenset[str]:
+        return frozenset(self._catalogues.get(locale, {}))
+
+    def translator(self, locale: str | None) -> Translator:
+        """A translator for `locale`, or English when it is unknown."""
+        chosen = locale if locale in self._catalogues else DEFAULT_LOCALE
+        return Translator(chosen, self._catalogues[chosen], self._catalogues[DEFAULT_LOCALE])
+
+    def is_supported(self, locale: str) -> bool:
+        return locale in self._catalogues
+
+
+def known_locale(code: str) -> bool:
+    """Whether Babel knows `code` as a locale identifier (e.g. `en`, `fr`, `pt_BR`)."""
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True

@@ -1,0 +1,84 @@
+"""What a command answers: rich text, buttons, an attachment, a private hint."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.richtext import Document, Msg, Para, doc, from_data, to_data
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button; a press comes back to the cog as `action` with its short `key`.
+
+    `action` is a stable id (`testimony.approve`) registered by a cog; `key` names the
+    object (`T-7Q2K`). Both survive a restart, so old buttons keep working.
+    """
+
+    action: str
+    label: Msg
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with the reply."""
+
+    filename: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply. `private` asks for "only you can see this" (ephemeral, DM, quiet reply)."""
+
+    body: Document
+    buttons: tuple[Button, ...] = ()
+    attachment: Attachment | None = None
+    private: bool = False
+
+
+def say(*blocks: Msg, private: bool = False) -> Reply:
+    """A reply made of catalogue messages, one per paragraph."""
+    return Reply(doc(*blocks), private=private)
+
+
+def reply_to_data(reply: Reply) -> dict[str, Any]:
+    """The reply as JSON-ready data (for outbox payloads). Attachments travel base64."""
+    data: dict[str, Any] = {"body": to_data(reply.body), "private": reply.private}
+    if reply.buttons:
+        data["buttons"] = [
+            {"action": b.action, "label": to_data(doc(b.label))[0], "key": b.key}
+            for b in reply.buttons
+        ]
+    if reply.attachment is not None:
+        data["attachment"] = {
+            "filename": reply.attachment.filename,
+            "media_type": reply.attachment.media_type,
+            "data": base64.b64encode(reply.attachment.data).decode("ascii"),
+        }
+    return data
+
+
+def reply_from_data(data: Mapping[str, Any]) -> Reply:
+    buttons = []
+    for item in data.get("buttons", ()):
+        label = from_data([item["label"]])[0]
+        assert isinstance(label, Para)
+        assert isinstance(label.children[0], Msg)
+        buttons.append(Button(item["action"], label.children[0], item.get("key", "")))
+    attachment = None
+    if (file := data.get("attachment")) is not None:
+        attachment = Attachment(
+            file["filename"], base64.b64decode(file["data"]), file["media_type"]
+        )
+    return Reply(
+        from_data(data["body"]),
+        buttons=tuple(buttons),
+        attachment=attachment,
+        private=bool(data.get("private", False)),
+    )

@@ -1,0 +1,46 @@
+"""Alembic, driven from code on a connection we already hold (no alembic.ini to find)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer Chorus than this one."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(connection: Connection) -> None:
+    """Bring the schema to head inside the caller's transaction."""
+    current = current_revision(connection)
+    scripts = ScriptDirectory.from_config(alembic_config())
+    if current is not None and scripts.get_revision(current) is None:
+        raise SchemaTooNew(
+            f"the database is at schema {current}, which this version of Chorus does not know;"
+            " upgrade Chorus or restore a backup"
+        )
+    command.upgrade(alembic_config(connection), "head")

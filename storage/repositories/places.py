@@ -1,0 +1,139 @@
+"""Places: a Discord server, a Telegram group or the console, joined to a campaign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from storage.records import Place
+from storage.repositories.base import Repository
+from storage.schema import places
+
+PLACE_SETTINGS = frozenset({"title", "locale", "timezone", "announcement_channel"})
+
+
+def _place(row: Any) -> Place:
+    return Place(
+        id=row.id,
+        platform=row.platform,
+        external_id=row.external_id,
+        campaign_id=row.campaign_id,
+        title=row.title,
+        locale=row.locale,
+        timezone=row.timezone,
+        announcement_channel=row.announcement_channel,
+        active=bool(row.active),
+        inactive_reason=row.inactive_reason,
+    )
+
+
+class PlaceRepository(Repository):
+    """The places table."""
+
+    async def add(
+        self,
+        *,
+        platform: str,
+        external_id: str,
+        campaign_id: int,
+        title: str,
+        locale: str,
+        timezone: str,
+        announcement_channel: str,
+        now: datetime,
+    ) -> Place:
+        result = await self._connection.execute(
+            insert(places)
+            .values(
+                platform=platform,
+                external_id=external_id,
+                campaign_id=campaign_id,
+                title=title,
+                locale=locale,
+                timezone=timezone,
+                announcement_channel=announcement_channel,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(*places.c)
+        )
+        return _place(result.one())
+
+    async def find(self, platform: str, external_id: str) -> Place | None:
+        result = await self._connection.execute(
+            select(places).where(places.c.platform == platform, places.c.external_id == external_id)
+        )
+        row = result.one_or_none()
+        return _place(row) if row else None
+
+    async def get(self, place_id: int) -> Place | None:
+        result = await self._connection.execute(select(places).where(places.c.id == place_id))
+        row = result.one_or_none()
+        return _place(row) if row else None
+
+    async def of_campaign(self, campaign_id: int, *, active_only: bool = True) -> list[Place]:
+        query = select(places).where(places.c.campaign_id == campaign_id)
+        if active_only:
+            query = query.where(places.c.active.is_(True))
+        result = await self._connection.execute(query.order_by(places.c.id))
+        return [_place(row) for row in result]
+
+    async def count_by_campaign(self, campaign_id: int) -> dict[str, int]:
+        """Active places of the campaign, per platform."""
+        result = await self._connection.execute(
+            select(places.c.platform, func.count())
+            .where(places.c.campaign_id == campaign_id, places.c.active.is_(True))
+            .group_by(places.c.platform)
+        )
+        return {platform: count for platform, count in result.tuples()}
+
+    async def update_settings(self, place_id: int, now: datetime, **changes: str) -> Place:
+        unknown = set(changes) - PLACE_SETTINGS
+        if unknown:
+            raise ValueError(f"not place settings: {sorted(unknown)}")
+        result = await self._connection.execute(
+            update(places)
+            .where(places.c.id == place_id)
+            .values(updated_at=now, **changes)
+            .returning(*places.c)
+        )
+        return _place(result.one())
+
+    async def set_active(
+        self, place_id: int, active: bool, now: datetime, reason: str = ""
+    ) -> None:
+        """Mark a place reachable again, or not (the bot was removed, blocked, kicked)."""
+        await self._connection.execute(
+            update(places)
+            .where(places.c.id == place_id)
+            .values(active=active, inactive_reason="" if active else reason, updated_at=now)
+        )
+
+    async def deactivate_chat(self, platform: str, chat_id: str, now: datetime, reason: str) -> int:
+        """Mark inactive the place reached through `chat_id` (external id or channel)."""
+        result = await self._connection.execute(
+            update(places)
+            .where(
+                places.c.platform == platform,
+                (places.c.external_id == chat_id) | (places.c.announcement_channel == chat_id),
+                places.c.active.is_(True),
+            )
+            .values(active=False, inactive_reason=reason, updated_at=now)
+        )
+        return result.rowcount
+
+    async def move(self, platform: str, old_id: str, new_id: str, now: datetime) -> None:
+        """A chat changed id (Telegram group → supergroup): keep the place, change its ids."""
+        await self._connection.execute(
+            update(places)
+            .where(places.c.platform == platform, places.c.external_id == old_id)
+            .values(external_id=new_id, updated_at=now)
+        )
+        await self._connection.execute(
+            update(places)
+            .where(places.c.platform == platform, places.c.announcement_channel == old_id)
+            .values(announcement_channel=new_id, updated_at=now)
+        )
