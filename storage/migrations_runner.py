@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -34,11 +35,18 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def is_known(revision: str) -> bool:
+    """Whether this code has a migration called `revision` (else a newer Chorus wrote it)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def upgrade(connection: Connection) -> None:
     """Bring the schema to head inside the caller's transaction."""
     current = current_revision(connection)
-    scripts = ScriptDirectory.from_config(alembic_config())
-    if current is not None and scripts.get_revision(current) is None:
+    if current is not None and not is_known(current):
         raise SchemaTooNew(
             f"the database is at schema {current}, which this version of Chorus does not know;"
             " upgrade Chorus or restore a backup"

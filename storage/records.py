@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 
@@ -82,3 +83,107 @@ class NewMessage:
     place_id: int | None = None
     user_key: str | None = None
     not_after: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A recurring or one-off job: `rule` (JSON) in the IANA zone `timezone`.
+
+    `next_due_at` is the next instant the ticker must look at, or None when the rule is finished.
+    `catchup` says what happens to occurrences found late: 'missed', 'late_once' or 'run'.
+    `updated_at` is when the definition last changed; the ticker's advancing does not count.
+    """
+
+    id: int
+    kind: str
+    campaign_id: int | None
+    place_id: int | None
+    timezone: str
+    rule: dict[str, Any]
+    catchup: str
+    grace_seconds: int
+    payload: dict[str, Any]
+    next_due_at: datetime | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewOccurrence:
+    """An occurrence to record; (`schedule_id`, `local_key`) is unique, so writing it twice is a
+    no-op."""
+
+    schedule_id: int
+    local_key: str
+    due_at: datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One materialised firing of a schedule, keyed by its local wall-clock date-time."""
+
+    id: int
+    schedule_id: int
+    local_key: str
+    due_at: datetime
+    status: str
+    created_at: datetime
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox row is in its life.
+
+    `pending` waits for `next_attempt_at`; `sending` is leased to one sender until
+    `lease_until`; every other status is final.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # the platform refused the payload (400): never retried unchanged
+    GONE = "gone"  # the recipient is unreachable (403/404, blocked, kicked)
+    EXPIRED = "expired"  # its not-after time passed before it could be sent
+    CANCELLED = "cancelled"  # withdrawn: its chat went away, or its user asked to be forgotten
+    DEAD = "dead"  # too many transient failures in a row
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """An outbox row leased to one sender until `lease_until`."""
+
+    id: int
+    dedupe_key: str
+    chat_id: str
+    chat_kind: str
+    payload: dict[str, Any]
+    attempts: int
+    not_after: datetime | None
+    place_id: int | None
+    user_key: str | None
+    lease_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An outbox row as stored, for inspection (tests, benchmarks, operators)."""
+
+    id: int
+    dedupe_key: str
+    platform: str
+    place_id: int | None
+    chat_id: str
+    chat_kind: str
+    payload: dict[str, Any]
+    user_key: str | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    not_after: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+    last_error: str
+    platform_message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None

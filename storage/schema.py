@@ -159,3 +159,15 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("detail", JSON, nullable=False),
 )
+
+chat_tokens = Table(
+    "chat_tokens",
+    metadata,
+    Column("token", String(80), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("user_key", String(100), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_chat_tokens_expires", "expires_at"),
+)

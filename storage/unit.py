@@ -14,6 +14,7 @@ from storage.repositories.places import PlaceRepository
 from storage.repositories.quotas import QuotaRepository
 from storage.repositories.roles import RoleRepository
 from storage.repositories.schedules import ScheduleRepository
+from storage.repositories.tokens import ChatTokenRepository
 
 
 class Tx:
@@ -53,3 +54,7 @@ class Tx:
     @cached_property
     def schedules(self) -> ScheduleRepository:
         return ScheduleRepository(self.connection)
+
+    @cached_property
+    def tokens(self) -> ChatTokenRepository:
+        return ChatTokenRepository(self.connection)

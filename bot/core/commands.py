@@ -7,19 +7,18 @@ check it against its platform's limits before any user sees it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.actors import Actor, PlaceRef
-from bot.core.clock import Clock
 from bot.core.options import Option, UserRef, parse_user
+from bot.core.probe import PlaceProbe
 from bot.core.replies import Reply
 from bot.core.richtext import Msg
 
 if TYPE_CHECKING:
-    from storage.database import Database
     from storage.records import Campaign, Place
 
 MAX_FORM_FIELDS = 5
@@ -140,10 +139,20 @@ class Context:
     campaign: Campaign | None
     authority: Authority
     now: datetime
+    probe: PlaceProbe
 
 
 Handler = Callable[[Context, Arguments], Awaitable[Reply]]
 ButtonHandler = Callable[[Context, str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most `limit` uses per caller in each window of `window_seconds` (kept in storage)."""
+
+    name: str
+    limit: int
+    window_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +172,7 @@ class Command:
     form: Form | None = None
     default: bool = False
     needs_campaign: bool = True
+    quota: Quota | None = None
 
     @property
     def group(self) -> str:
@@ -195,12 +205,3 @@ class Cog(Protocol):
     def buttons(self) -> Sequence[ButtonAction]:
         """The button actions it answers."""
         ...
-
-
-@dataclass(slots=True)
-class CogServices:
-    """What the composition root hands every cog."""
-
-    database: Database
-    clock: Clock
-    owner_ids: frozenset[str] = field(default_factory=frozenset)

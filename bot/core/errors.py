@@ -26,5 +26,5 @@ class ConfigError(Exception):
 
 
 def refuse(key: str, **args: str | int) -> UserError:
-    """Shorthand: `raise refuse("setup.not_admin")`."""
+    """Shorthand: `raise refuse("setup.already")`."""
     return UserError(msg(key, **args))

@@ -16,7 +16,6 @@ from babel.numbers import format_decimal
 
 DEFAULT_LOCALE = "en"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAIN = "chorus"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +44,21 @@ class Catalogues:
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalogues:
-        """Read `<locale>/LC_MESSAGES/chorus.po` for every locale under `directory`."""
+        """Read every `<locale>/LC_MESSAGES/*.po` under `directory`, merged per locale.
+
+        The core and each platform adapter keep their messages in a file of their own.
+        """
         found: dict[str, dict[str, str]] = {}
-        for po_file in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        for po_file in sorted(directory.glob("*/LC_MESSAGES/*.po")):
             locale = po_file.parent.parent.name
             with po_file.open("rb") as handle:
                 catalog = read_po(handle, locale=locale)
-            found[locale] = {
-                str(message.id): str(message.string)
-                for message in catalog
-                if message.id and message.string and not message.fuzzy
-            }
+            messages = found.setdefault(locale, {})
+            for message in catalog:
+                if message.id and message.string and not message.fuzzy:
+                    if message.id in messages:
+                        raise ValueError(f"{po_file}: message {message.id!r} is defined twice")
+                    messages[str(message.id)] = str(message.string)
         return cls(found)
 
     @property

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from storage.errors import Conflict
 from storage.records import Place
 from storage.repositories.base import Repository
 from storage.schema import places
@@ -44,7 +46,8 @@ class PlaceRepository(Repository):
         announcement_channel: str,
         now: datetime,
     ) -> Place:
-        result = await self._connection.execute(
+        """Join a place to a campaign; `Conflict` when the place already belongs to one."""
+        statement = (
             insert(places)
             .values(
                 platform=platform,
@@ -60,6 +63,11 @@ class PlaceRepository(Repository):
             )
             .returning(*places.c)
         )
+        try:
+            async with self._connection.begin_nested():
+                result = await self._connection.execute(statement)
+        except IntegrityError:
+            raise Conflict(f"{platform}:{external_id} already belongs to a campaign") from None
         return _place(result.one())
 
     async def find(self, platform: str, external_id: str) -> Place | None:
@@ -88,7 +96,7 @@ class PlaceRepository(Repository):
             .where(places.c.campaign_id == campaign_id, places.c.active.is_(True))
             .group_by(places.c.platform)
         )
-        return {platform: count for platform, count in result.tuples()}
+        return {platform: count for platform, count in result}
 
     async def update_settings(self, place_id: int, now: datetime, **changes: str) -> Place:
         unknown = set(changes) - PLACE_SETTINGS

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database, StorageError
+from storage.migrations_runner import SchemaTooNew
 from storage.records import NewMessage
 from tests.fakes import FakeClock
 
@@ -57,3 +58,12 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) ->
         keys = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
         sync = (await connection.exec_driver_sql("PRAGMA synchronous")).scalar()
     assert (journal, keys, sync) == ("wal", 1, 2)
+
+
+async def test_a_database_from_a_newer_chorus_is_refused(database_url: str) -> None:
+    async with Database.connect(database_url) as database, database.transaction() as tx:
+        await tx.connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+
+    with pytest.raises(SchemaTooNew, match="9999"):
+        async with Database.connect(database_url):
+            pass

@@ -1,0 +1,133 @@
+"""Outbox messages to Discord channels and DMs, with every API error turned into an outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.adapters.discord.interactions import Bridge
+from bot.adapters.discord.render import DiscordRenderer
+from bot.core.actors import ChatKind, Platform
+from bot.core.delivery import (
+    Delivery,
+    Failed,
+    Gone,
+    Outcome,
+    RateLimits,
+    RetryAfter,
+    Sent,
+    Transient,
+)
+
+log = logging.getLogger(__name__)
+
+# Discord allows 50 requests a second per bot (the sender paces a little below). Sends to
+# one channel share a bucket commonly observed at 5 per 5 seconds: one per second is that
+# rate sustained, where 0.2 s would spend the burst at once and then wait on 429s.
+# discord.py still honours the bucket headers on top of this.
+DISCORD_LIMITS = RateLimits(global_per_second=50.0, per_chat_interval=1.0, per_group_per_minute=0)
+# One delivery may wait on discord.py's own retries (five tries on a 500, up to 25 s) and
+# on rate limits up to the client's max_ratelimit_timeout (30 s); past this, a transient
+# failure is reported so the row's lease is not held forever.
+SEND_TIMEOUT = 60.0
+# When a 429 says nothing of when to retry (a Cloudflare block of the whole IP).
+UNKNOWN_RETRY_AFTER = 60.0
+
+
+class DiscordCourier:
+    """`Courier` for Discord: renders an outbox reply and sends it with its nonce.
+
+    The nonce is the outbox row's (`ob<id>`), sent with `enforce_nonce`: Discord returns
+    the message it already created for that nonce instead of posting it again, so a resend
+    after a crash does not duplicate. A reply longer than one message is sent as several,
+    `ob<id>`, `ob<id>.1`, …; buttons and the file go with the last.
+    """
+
+    platform = Platform.DISCORD
+    limits = DISCORD_LIMITS
+
+    def __init__(self, bridge: Bridge, *, timeout: float = SEND_TIMEOUT) -> None:
+        self._bridge = bridge
+        self._timeout = timeout
+
+    async def deliver(self, delivery: Delivery) -> Outcome:
+        """Send one outbox message; report what happened, never raise for API errors."""
+        if not delivery.chat_id.isdigit():
+            return Failed(f"not a Discord id: {delivery.chat_id!r}")
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._send(delivery)
+        except discord.RateLimited as error:
+            return RetryAfter(error.retry_after)
+        except discord.Forbidden as error:
+            # 50001 missing access, 50013 missing permissions, 50007 DMs closed: retrying
+            # a 403 only counts towards Cloudflare's invalid-request ban.
+            return Gone(_describe(error))
+        except discord.NotFound as error:
+            return Gone(_describe(error))  # 10003 unknown channel, 10013 unknown user
+        except discord.DiscordServerError as error:
+            return Transient(_describe(error))
+        except discord.HTTPException as error:
+            return _outcome_of(error)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return Transient(f"{type(error).__name__}: {error}")
+
+    async def _send(self, delivery: Delivery) -> Outcome:
+        channel = await self._channel(delivery)
+        reply = delivery.reply
+        pages = DiscordRenderer(self._bridge.catalogues.translator(delivery.locale)).pages(
+            reply.body
+        )
+        extras = self._bridge.extras(reply, delivery.locale)
+        first: discord.Message | None = None
+        for index, page in enumerate(pages):
+            kwargs: dict[str, Any] = {
+                "content": page or None,
+                "nonce": delivery.nonce if index == 0 else f"{delivery.nonce}.{index}",
+                "allowed_mentions": discord.AllowedMentions.none(),
+            }
+            if index == len(pages) - 1:
+                kwargs.update(extras)
+            if kwargs["content"] is None and len(kwargs) == 3:
+                continue
+            message = await channel.send(**kwargs)
+            first = first or message
+        if first is None:
+            return Failed("empty message")
+        return Sent(str(first.id))
+
+    async def _channel(self, delivery: Delivery) -> discord.abc.Messageable:
+        client = self._bridge.client
+        if delivery.chat_kind is ChatKind.PRIVATE:
+            # A private chat is named by the user's id; the DM channel is opened (or found
+            # in the cache) here. 50007 on send means the user closed their DMs.
+            return await client.create_dm(discord.Object(id=int(delivery.chat_id)))
+        return client.get_partial_messageable(int(delivery.chat_id))
+
+
+def _outcome_of(error: discord.HTTPException) -> Outcome:
+    if error.status == 429:
+        # discord.py retries ordinary 429s itself; one reaching us is a Cloudflare block
+        # (no Via header: the whole IP is limited) or a limit that outlasted its retries.
+        headers = error.response.headers
+        after = headers.get("Retry-After") or headers.get("X-RateLimit-Reset-After")
+        everything = headers.get("X-RateLimit-Global") == "true" or "Via" not in headers
+        return RetryAfter(_seconds(after), everything=everything)
+    if error.status == 401 or error.status >= 500:
+        return Transient(_describe(error))
+    return Failed(_describe(error))  # 400 / 50035 invalid form body, 413 too large, …
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(float(value), 0.0) if value else UNKNOWN_RETRY_AFTER
+    except ValueError:
+        return UNKNOWN_RETRY_AFTER
+
+
+def _describe(error: discord.HTTPException) -> str:
+    return f"{error.status} {error.code}: {error.text}"[:500]

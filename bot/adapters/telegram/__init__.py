@@ -1,0 +1,1 @@
+"""The Telegram platform adapter (python-telegram-bot); the only package that imports telegram."""

@@ -1,0 +1,266 @@
+"""The `chorus` command line: run the bot, manage its database, back it up, check the setup.
+
+Every command reads the settings first. A setting that does not validate, or a database that
+cannot be used, ends the command with a one-line reason per problem and exit code 2, never a
+traceback. The platform libraries are imported only by `run` and `console`, so the operator
+commands stay fast and work even when a platform library is broken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic.util import CommandError
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from bot import doctor
+from bot.backup import BackupError, backup_sqlite, pg_dump_command
+from bot.logs import setup_logging
+from bot.settings import Settings
+from storage.database import Database, StorageError, sqlite_path
+from storage.migrations_runner import SchemaTooNew, head_revision
+
+EXIT_FAILED = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERRUPTED = 130
+STATUS_STYLES = {
+    doctor.Status.OK: "green",
+    doctor.Status.WARN: "yellow",
+    doctor.Status.FAIL: "bold red",
+}
+
+
+def build_app() -> typer.Typer:
+    """The `chorus` command tree (built on demand: no module-level state)."""
+    app = typer.Typer(
+        help="Chorus: one campaign, many communities.",
+        no_args_is_help=True,
+        add_completion=False,
+        # Our errors are already one clear line; anything else is a bug worth a plain traceback.
+        pretty_exceptions_enable=False,
+    )
+    app.command()(run)
+    app.command()(console)
+    database = typer.Typer(help="Inspect and upgrade the database schema.", no_args_is_help=True)
+    database.command("upgrade")(db_upgrade)
+    database.command("current")(db_current)
+    app.add_typer(database, name="db")
+    app.command()(backup)
+    app.command("doctor")(check_setup)
+    return app
+
+
+def main() -> None:
+    """Entry point of the `chorus` console script and of `python -m bot`."""
+    build_app()()
+
+
+# Commands -------------------------------------------------------------------------------
+
+
+def run() -> None:
+    """Run the bot on every platform that has a token (the console when none has)."""
+    raise typer.Exit(_serve(force_console=False))
+
+
+def console() -> None:
+    """Run the bot with the console platform, in this terminal."""
+    raise typer.Exit(_serve(force_console=True))
+
+
+def db_upgrade() -> None:
+    """Apply pending migrations and print the revision before and after."""
+    with _fatal_errors():
+        settings = _load_settings()
+        before, after = asyncio.run(_upgrade(settings.database_url))
+    if before == after:
+        typer.echo(f"Schema already at the newest revision ({after}).")
+    else:
+        typer.echo(f"Schema upgraded: {before or 'empty database'} → {after}.")
+
+
+def db_current() -> None:
+    """Print the current and newest schema revision; exit 1 when they differ."""
+    with _fatal_errors():
+        settings = _load_settings()
+        path = sqlite_path(settings.database_url)
+        if path is not None and not path.is_file():
+            # Opening the database would create it; this command only looks.
+            current, head = None, head_revision()
+            typer.echo(f"No database at {path.resolve()} yet.")
+        else:
+            current, head = asyncio.run(_revisions(settings.database_url))
+    typer.echo(f"current: {current or 'none'}")
+    typer.echo(f"head:    {head}")
+    if current != head:
+        typer.echo("Not up to date: run `chorus db upgrade`.")
+        raise typer.Exit(EXIT_FAILED)
+    typer.echo("Up to date.")
+
+
+def backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the backup file.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+) -> None:
+    """Copy the live database to PATH (SQLite), or print the pg_dump command (PostgreSQL)."""
+    with _fatal_errors():
+        settings = _load_settings()
+        url = make_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        typer.echo(pg_dump_command(settings.database_url, path))
+        typer.echo("pg_dump reads the password from PGPASSWORD or ~/.pgpass.")
+        return
+    source = sqlite_path(settings.database_url)
+    if source is None:
+        typer.echo("Only a SQLite file or a PostgreSQL database can be backed up.", err=True)
+        raise typer.Exit(EXIT_UNUSABLE)
+    with _progress() as bar:
+        task = bar.add_task("Backing up", total=None)
+        try:
+            result = backup_sqlite(
+                source,
+                path,
+                force=force,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except BackupError as error:
+            bar.stop()
+            typer.echo(f"Backup failed: {error}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+    megabytes = result.size_bytes / 1_000_000
+    typer.echo(f"Backup written to {result.target} ({megabytes:.1f} MB), integrity check passed.")
+
+
+def check_setup() -> None:
+    """Show the settings (secrets masked) and check the setup; exit 1 if a check fails."""
+    with _fatal_errors():
+        settings = _load_settings()
+        checks = asyncio.run(doctor.run_checks(settings))
+    out = Console(highlight=False)
+    settings_table = Table("setting", "value", "", title="Settings")
+    for row in doctor.setting_rows(settings):
+        settings_table.add_row(
+            row.variable, Text(row.shown), Text("default", style="dim") if row.is_default else ""
+        )
+    checks_table = Table("check", "status", "detail", title="Checks")
+    for check in checks:
+        status = Text(check.status.value, style=STATUS_STYLES[check.status])
+        checks_table.add_row(check.name, status, Text(check.detail))
+    out.print(settings_table)
+    out.print(checks_table)
+    if doctor.failed(checks):
+        raise typer.Exit(EXIT_FAILED)
+
+
+# Helpers --------------------------------------------------------------------------------
+
+
+def _serve(*, force_console: bool) -> int:
+    with _fatal_errors():
+        settings = _load_settings(operator=False)
+        # Imported here so that the other commands never load discord.py or PTB.
+        from bot.app import serve
+
+        try:
+            return asyncio.run(serve(settings, force_console=force_console))
+        except KeyboardInterrupt:
+            # Ctrl-C before the bot installed its own signal handlers: nothing to clean up.
+            return EXIT_INTERRUPTED
+
+
+def _load_settings(*, operator: bool = True) -> Settings:
+    """The settings, with logging set up to redact their secrets from here on.
+
+    An `operator` command prints its own results, so its logging shows only warnings and
+    errors, unless CHORUS_LOG_LEVEL asks for DEBUG (Alembic alone says a lot at INFO).
+    """
+    settings = Settings()
+    secrets = settings.secret_values()
+    password = make_url(settings.database_url).password
+    if password:
+        secrets.append(str(password))
+    level = settings.log_level
+    if operator and level == "INFO":
+        level = "WARNING"
+    setup_logging(level, secrets)
+    return settings
+
+
+@contextlib.contextmanager
+def _fatal_errors() -> Iterator[None]:
+    """Turn configuration and storage errors into one line each and exit code 2."""
+    try:
+        yield
+    except ValidationError as error:
+        for line in settings_error_lines(error):
+            typer.echo(line, err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except SettingsError as error:
+        typer.echo(f"Cannot read the settings: {error}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except (StorageError, SchemaTooNew) as error:
+        typer.echo(f"Database unusable: {error}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except CommandError as error:
+        # Alembic's own refusal, e.g. a revision it cannot find (a newer Chorus migrated it).
+        typer.echo(f"Database migration impossible: {error}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except ArgumentError as error:
+        typer.echo(f"Invalid setting CHORUS_DATABASE_URL: {error}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except SQLAlchemyError as error:
+        # The driver's own words, typically a refused connection or an unparsable URL.
+        typer.echo(f"Database error: {error.__class__.__name__}: {error}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+def settings_error_lines(error: ValidationError) -> list[str]:
+    """One line per invalid setting, each naming its CHORUS_ variable (never its value)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in problem["loc"])
+        variable = doctor.env_name(field) if field else "settings"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if message.startswith(variable):
+            lines.append(f"Invalid setting: {message}")
+        else:
+            lines.append(f"Invalid setting {variable}: {message}")
+    return lines
+
+
+async def _upgrade(url: str) -> tuple[str | None, str | None]:
+    async with Database.connect(url, migrate=False) as database:
+        before, _ = await database.revisions()
+        await database.upgrade()
+        after, _ = await database.revisions()
+    return before, after
+
+
+async def _revisions(url: str) -> tuple[str | None, str]:
+    async with Database.connect(url, migrate=False) as database:
+        return await database.revisions()
+
+
+def _progress() -> Progress:
+    errors = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=errors,
+        transient=True,
+        # A bar is for a person watching; in a log or a pipe it would only add blank lines.
+        disable=not errors.is_terminal,
+    )

@@ -1,0 +1,282 @@
+"""From a platform event to a reply: find the command, check it, run it, catch what goes wrong.
+
+Adapters call `prepare` (so that a form is only shown to someone allowed to submit it), then
+`execute` with the form answers, or `run` for both at once; `press` handles button presses.
+Every refusal becomes a localised, private reply; an unexpected error is logged with an
+incident id that the user is given instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
+from bot.core.clock import Clock
+from bot.core.commands import (
+    Arguments,
+    Authority,
+    CampaignRole,
+    Command,
+    Context,
+    FieldKind,
+    FormField,
+    Permission,
+    Scope,
+)
+from bot.core.doorbell import Doorbell
+from bot.core.errors import PermissionDenied, QuotaExceeded, UserError, refuse
+from bot.core.options import clean_text
+from bot.core.probe import AlwaysAllowed, PlaceProbe
+from bot.core.registry import Registry
+from bot.core.replies import Reply
+from bot.core.richtext import Moment, doc, msg
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+PERMISSION_REFUSALS = {
+    Permission.MEMBER: msg("error.needs_member"),
+    Permission.PLACE_ADMIN: msg("error.needs_place_admin"),
+    Permission.MODERATOR: msg("error.needs_moderator"),
+    Permission.ORGANISER: msg("error.needs_organiser"),
+    Permission.OWNER: msg("error.needs_owner"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One command as received: who, where, which command, and its raw option values."""
+
+    actor: Actor
+    where: PlaceRef
+    command: Command
+    raw: Mapping[str, str] = field(default_factory=dict)
+    probe: PlaceProbe = field(default_factory=AlwaysAllowed)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A call that passed every check; `execute` runs it."""
+
+    call: Call
+    context: Context
+    values: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A reply and the language to render it in (the place's, else the default)."""
+
+    reply: Reply
+    locale: str
+
+
+class Dispatcher:
+    """Validates, authorises and runs commands and button presses for every platform."""
+
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        database: Database,
+        clock: Clock,
+        owners: frozenset[str],
+        doorbell: Doorbell,
+        default_locale: str = "en",
+    ) -> None:
+        self.registry = registry
+        self._database = database
+        self._clock = clock
+        self._owners = owners
+        self._default_locale = default_locale
+        self._doorbell = doorbell
+
+    # --- commands --------------------------------------------------------------------
+    async def prepare(self, call: Call) -> Prepared | Response:
+        """Check scope, campaign, permission, options and quota; a Response is a refusal."""
+        try:
+            context = await self.context(call.actor, call.where, call.probe)
+        except Exception:
+            return self._incident(call, "prepare")
+        locale = self._locale(context)
+        try:
+            self._check_scope(call.command, call.where)
+            self._check_campaign(call.command, context)
+            self._check_permission(call.command.permission, context.authority)
+            values = {
+                option.name: option.parse(call.raw[option.name])
+                for option in call.command.options
+                if option.name in call.raw and call.raw[option.name].strip() != ""
+            }
+            unknown = set(call.raw) - {option.name for option in call.command.options}
+            if unknown:
+                raise refuse("error.unknown_option", option=sorted(unknown)[0])
+            missing = [
+                option.name
+                for option in call.command.options
+                if option.required and option.name not in values
+            ]
+            if missing:
+                raise refuse("error.missing_option", option=missing[0])
+        except UserError as error:
+            return self._refusal(error, locale)
+        except Exception:
+            return self._incident(call, "prepare")
+        return Prepared(call, context, values)
+
+    async def execute(
+        self, prepared: Prepared, answers: Mapping[str, str] | None = None
+    ) -> Response:
+        """Run a prepared call, with its form's answers when it has a form."""
+        call = prepared.call
+        locale = self._locale(prepared.context)
+        try:
+            values = dict(prepared.values)
+            if call.command.form is not None:
+                answers = answers or {}
+                for form_field in call.command.form.fields:
+                    values[form_field.name] = self.check_answer(
+                        form_field, answers.get(form_field.name, "")
+                    )
+            await self._take_quota(call)
+            reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
+        except UserError as error:
+            return self._refusal(error, locale)
+        except Exception:
+            return self._incident(call, "execute")
+        self._doorbell.ring()
+        return Response(reply, locale)
+
+    async def run(self, call: Call, answers: Mapping[str, str] | None = None) -> Response:
+        prepared = await self.prepare(call)
+        if isinstance(prepared, Response):
+            return prepared
+        return await self.execute(prepared, answers)
+
+    def check_answer(self, form_field: FormField, raw: str) -> str:
+        """One form answer, cleaned and checked; a `UserError` names the field."""
+        text = clean_text(raw, multiline=form_field.kind is FieldKind.LONG)
+        if form_field.kind is FieldKind.CHOICE:
+            allowed = [value for value, _label in form_field.choices]
+            if text.lower() not in allowed:
+                raise UserError(
+                    msg("form.bad_choice", field=form_field.label, choices=", ".join(allowed))
+                )
+            return text.lower()
+        if not text:
+            if form_field.required:
+                raise UserError(msg("form.required", field=form_field.label))
+            return ""
+        if len(text) < form_field.min_length:
+            raise UserError(
+                msg("form.too_short", field=form_field.label, min=form_field.min_length)
+            )
+        if len(text) > form_field.max_length:
+            raise UserError(msg("form.too_long", field=form_field.label, max=form_field.max_length))
+        return text
+
+    # --- buttons ---------------------------------------------------------------------
+    async def press(
+        self,
+        actor: Actor,
+        where: PlaceRef,
+        action: str,
+        key: str,
+        probe: PlaceProbe | None = None,
+    ) -> Response:
+        """A button press: permissions are checked again, at the moment of the press."""
+        button = self.registry.button(action)
+        locale = await self.locale_for(where)
+        try:
+            context = await self.context(actor, where, probe)
+            if button is None:
+                raise refuse("error.unknown_button")
+            self._check_permission(button.permission, context.authority)
+            reply = await button.handler(context, key)
+        except UserError as error:
+            return self._refusal(error, locale)
+        except Exception:
+            incident = _incident_id()
+            log.exception("incident %s: button %s failed", incident, action)
+            return Response(Reply(doc(msg("error.incident", id=incident)), private=True), locale)
+        self._doorbell.ring()
+        return Response(reply, self._locale(context))
+
+    # --- context ---------------------------------------------------------------------
+    async def context(
+        self, actor: Actor, where: PlaceRef, probe: PlaceProbe | None = None
+    ) -> Context:
+        """Who the caller is here: the place, its campaign and the caller's authority."""
+        async with self._database.read() as tx:
+            place = await tx.places.find(where.platform.value, where.external_id)
+            campaign = await tx.campaigns.get(place.campaign_id) if place else None
+            role = await tx.roles.role_of(campaign.id, actor.key) if campaign else None
+        authority = Authority(
+            is_owner=actor.key in self._owners,
+            is_place_admin=actor.is_place_admin,
+            role=CampaignRole(role) if role else None,
+        )
+        return Context(
+            actor, where, place, campaign, authority, self._clock.now(), probe or AlwaysAllowed()
+        )
+
+    async def locale_for(self, where: PlaceRef) -> str:
+        async with self._database.read() as tx:
+            place = await tx.places.find(where.platform.value, where.external_id)
+        return place.locale if place else self._default_locale
+
+    # --- checks ----------------------------------------------------------------------
+    def _check_scope(self, command: Command, where: PlaceRef) -> None:
+        if where.platform is Platform.CONSOLE or command.scope is Scope.BOTH:
+            return
+        if command.scope is Scope.GROUP and where.kind is not ChatKind.GROUP:
+            raise refuse("error.group_only", command=command.path)
+        if command.scope is Scope.PRIVATE and where.kind is not ChatKind.PRIVATE:
+            raise refuse("error.private_only", command=command.path)
+
+    def _check_campaign(self, command: Command, context: Context) -> None:
+        if command.needs_campaign and context.campaign is None:
+            raise refuse("error.not_set_up")
+
+    def _check_permission(self, needed: Permission, authority: Authority) -> None:
+        if not authority.allows(needed):
+            raise PermissionDenied(PERMISSION_REFUSALS[needed])
+
+    async def _take_quota(self, call: Call) -> None:
+        quota = call.command.quota
+        if quota is None:
+            return
+        now = self._clock.now()
+        window = timedelta(seconds=quota.window_seconds)
+        start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
+        key = f"{quota.name}:{call.actor.key}"
+        async with self._database.transaction() as tx:
+            allowed = await tx.quotas.take(key, start, quota.limit)
+        if not allowed:
+            raise QuotaExceeded(msg("error.quota", when=Moment(start + window, "UTC")))
+
+    # --- replies for refusals --------------------------------------------------------
+    def unknown_command(self, name: str, locale: str) -> Response:
+        """The answer to a command nobody declared: a pointer to /help."""
+        return self._refusal(refuse("error.unknown_command", command=name), locale)
+
+    def _refusal(self, error: UserError, locale: str) -> Response:
+        return Response(Reply(doc(error.message), private=True), locale)
+
+    def _incident(self, call: Call, stage: str) -> Response:
+        incident = _incident_id()
+        log.exception("incident %s: /%s failed during %s", incident, call.command.path, stage)
+        return Response(
+            Reply(doc(msg("error.incident", id=incident)), private=True), self._default_locale
+        )
+
+    def _locale(self, context: Context) -> str:
+        return context.place.locale if context.place else self._default_locale
+
+
+def _incident_id() -> str:
+    return secrets.token_hex(4)

@@ -1,0 +1,367 @@
+"""The outbox sender of one platform (DESIGN §2.2).
+
+It claims due outbox rows with a lease, hands each to the platform's courier inside the
+rate limiter, and records what happened (see `settle`), each row in its own short
+transaction right after its answer. Rows to one chat go one at a time, in order, through
+one worker per chat; different chats go in parallel, with at most `concurrency` rows in hand.
+
+A row whose `not_after` passes before it goes out is `expired`, never sent late. Delivery is
+at least once: a process that dies between the platform's answer and the commit sends that
+row again after its lease runs out (Discord's nonce makes that resend harmless there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from bot.core.actors import ChatKind, Platform
+from bot.core.clock import Clock
+from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter, Transient
+from bot.core.outbox.backoff import Backoff, Jitter
+from bot.core.outbox.ratelimit import RateLimiter, WouldWait
+from bot.core.outbox.settle import DropChat, HoldChat, SendTo, Settler
+from bot.core.replies import reply_from_data
+from storage.database import Database
+from storage.records import ClaimedMessage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    """How a sender claims and paces.
+
+    `batch_size` rows per claim; `concurrency` rows in hand at most (claimed, not yet
+    settled); `lease_seconds` for each claim; `poll_interval` between claims when nobody
+    calls `wake()`; `stop_grace` for in-flight sends at shutdown; a chat whose limits would
+    hold a row longer than `defer_after` seconds gets its rows back into the table until
+    then, so it does not hold places in hand that other chats could use.
+    """
+
+    batch_size: int = 20
+    concurrency: int = 32
+    lease_seconds: float = 60.0
+    poll_interval: float = 1.0
+    stop_grace: float = 5.0
+    defer_after: float = 5.0
+    backoff: Backoff = field(default_factory=Backoff)
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.concurrency < 1:
+            raise ValueError("batch_size and concurrency must be at least 1")
+        if self.lease_seconds <= 0 or self.poll_interval <= 0:
+            raise ValueError("lease_seconds and poll_interval must be positive")
+
+
+def make_owner(platform: Platform) -> str:
+    """A lease owner id unique to this process run (fits the 64-character column)."""
+    host = socket.gethostname()[:24]
+    return f"{platform.value}:{host}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class OutboxSender:
+    """Sends one platform's outbox rows. Either `start()` it (then `wake()` it after
+    writing rows, and `stop()` it), or drive it with `run_once()`; not both at once.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        courier: Courier,
+        clock: Clock,
+        owner: str,
+        settings: SenderSettings | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        jitter: Jitter = random.random,
+    ) -> None:
+        """`owner` names this process's leases (see `make_owner`); `limiter` defaults to
+        one built from `courier.limits`; `jitter` draws the back-off fractions.
+        """
+        self._db = database
+        self._courier = courier
+        self._clock = clock
+        self._owner = owner
+        self._settings = settings or SenderSettings()
+        self._limiter = limiter or RateLimiter(courier.limits)
+        self._platform = courier.platform.value
+        self._queues: dict[str, deque[ClaimedMessage]] = {}  # rows in hand, per chat
+        self._workers: dict[str, asyncio.Task[None]] = {}  # one per queue
+        self._in_hand: set[int] = set()
+        self._sending: set[asyncio.Task[None]] = set()  # workers past the limiter
+        self._wakeup = asyncio.Event()
+        self._backlog = False  # the last claim was full: more rows are probably due
+        # Claim again once this much room is free, so that claims stay few and large.
+        self._refill_at = max(1, min(self._settings.batch_size, self._settings.concurrency // 2))
+        self._loop: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._totals: Counter[str] = Counter()
+        self._settler = Settler(
+            database,
+            clock,
+            owner,
+            self._platform,
+            self._settings.backoff,
+            jitter,
+            self._totals,
+        )
+
+    # --- public API --------------------------------------------------------------------
+
+    @property
+    def owner(self) -> str:
+        return self._owner
+
+    @property
+    def totals(self) -> Counter[str]:
+        """What happened so far: rows claimed, sent, retried, failed, gone, … (a copy)."""
+        return self._totals.copy()
+
+    def wake(self) -> None:
+        """Rows were just written: claim now rather than at the next poll."""
+        self._backlog = True  # if our hands are full now, claim as soon as they are not
+        self._wakeup.set()
+
+    async def start(self) -> None:
+        """Start claiming and sending in the background."""
+        if self._loop is not None:
+            raise RuntimeError("the outbox sender is already running")
+        self._stopping = False
+        self._loop = asyncio.create_task(self._run(), name=f"outbox-{self._platform}")
+
+    async def stop(self) -> None:
+        """Stop claiming; let sends already in flight finish within `stop_grace`, abandon
+        the rest, and give every row still leased to this sender back to the table.
+        """
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        try:
+            await loop
+        except Exception:
+            logger.exception("%s outbox: the sender loop had failed", self._platform)
+        for worker in self._workers.values():
+            if worker not in self._sending:  # still waiting: nothing on the wire yet
+                worker.cancel()
+        workers = list(self._workers.values())
+        if workers:
+            _, late = await asyncio.wait(workers, timeout=self._settings.stop_grace)
+            for worker in late:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        # A worker cancelled before its first step never ran its own clean-up.
+        self._queues.clear()
+        self._workers.clear()
+        self._in_hand.clear()
+        self._sending.clear()
+        try:
+            async with self._db.transaction() as tx:
+                released = await tx.outbox.release(self._owner)
+        except Exception:
+            logger.exception(
+                "%s outbox: could not release leases; they will run out", self._platform
+            )
+            return
+        logger.info("%s outbox sender stopped; %d rows given back", self._platform, released)
+
+    async def run_once(self) -> Counter[str]:
+        """Claim one batch, send it, record every outcome; return what happened.
+
+        For tests and benchmarks that drive the sender step by step.
+        """
+        if self._loop is not None:
+            raise RuntimeError("run_once() while the sender runs in the background")
+        before = self._totals.copy()
+        await self._claim(self._settings.batch_size)
+        while self._workers:
+            await asyncio.wait(list(self._workers.values()))
+        return self._totals - before
+
+    # --- claiming ----------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        settings = self._settings
+        while not self._stopping:
+            self._wakeup.clear()
+            paused = self._limiter.paused_for()
+            if not paused and self._room() >= self._refill_at:
+                limit = min(settings.batch_size, self._room())
+                try:
+                    self._backlog = await self._claim(limit) == limit
+                except Exception:
+                    logger.exception("%s outbox: claiming failed; will try again", self._platform)
+                    self._backlog = False
+                if self._backlog and self._room() >= self._refill_at:
+                    continue
+            timeout = min(paused, settings.poll_interval) if paused else settings.poll_interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout)
+
+    def _room(self) -> int:
+        return self._settings.concurrency - len(self._in_hand)
+
+    async def _claim(self, limit: int) -> int:
+        async with self._db.transaction() as tx:
+            claimed = await tx.outbox.claim(
+                self._platform,
+                self._owner,
+                self._clock.now(),
+                self._settings.lease_seconds,
+                limit,
+            )
+        self._totals["claimed"] += len(claimed)
+        for message in claimed:
+            if message.id in self._in_hand:
+                continue  # our own lease ran out while it waited here; it is still queued
+            self._in_hand.add(message.id)
+            self._queues.setdefault(message.chat_id, deque()).append(message)
+            if message.chat_id not in self._workers:
+                self._workers[message.chat_id] = asyncio.create_task(
+                    self._work(message.chat_id), name=f"outbox-{self._platform}-chat"
+                )
+        return len(claimed)
+
+    def _done_with(self, messages: Iterable[ClaimedMessage]) -> None:
+        for message in messages:
+            self._in_hand.discard(message.id)
+        if self._backlog and self._room() >= self._refill_at:
+            self._wakeup.set()
+
+    def _drop(self, queue: deque[ClaimedMessage]) -> None:
+        """Forget the rest of a chat's rows in hand (they were settled all at once)."""
+        self._done_with(queue)
+        queue.clear()
+
+    # --- sending -----------------------------------------------------------------------
+
+    async def _work(self, chat_id: str) -> None:
+        """Send the rows in hand for one chat, in order, one at a time."""
+        queue = self._queues[chat_id]
+        try:
+            while queue and not self._stopping:
+                message = queue.popleft()
+                try:
+                    await self._process(message, queue, moved=False)
+                except Exception:
+                    logger.exception(
+                        "%s outbox %d: unexpected error; its lease will run out",
+                        self._platform,
+                        message.id,
+                    )
+                finally:
+                    self._done_with([message])
+        finally:
+            # Rows left here (we are stopping) stay leased until stop() releases them.
+            self._done_with(queue)
+            self._queues.pop(chat_id, None)
+            self._workers.pop(chat_id, None)
+
+    async def _process(
+        self, message: ClaimedMessage, queue: deque[ClaimedMessage], *, moved: bool
+    ) -> None:
+        if self._overdue(message):
+            await self._settler.expired(message)
+            return
+        kept = await self._settler.keep_lease(message, self._settings.lease_seconds)
+        if kept is None:
+            return
+        message = kept
+        try:
+            delivery = self._delivery(message)
+        except (KeyError, TypeError, ValueError, AssertionError, IndexError):
+            await self._settler.unreadable(message)
+            return
+        try:
+            outcome = await self._send(message, delivery, queue)
+            after = None
+            if outcome is not None:
+                after = await self._settler.outcome(message, delivery, outcome)
+        finally:
+            self._sending.discard(self._current())
+        match after:
+            case HoldChat(seconds):  # keep the chat's order: all of it waits
+                await self._settler.defer(queue, seconds)
+                self._drop(queue)
+            case DropChat():  # its rows were cancelled with it
+                self._drop(queue)
+            case SendTo(chat_id):
+                for index, queued in enumerate(queue):
+                    queue[index] = replace(queued, chat_id=chat_id)
+                if self._stopping:
+                    pass  # still leased: stop() gives it back
+                elif moved:  # moved twice in a row: leave it to a later claim
+                    await self._settler.again_now(message, "moved twice")
+                else:
+                    await self._process(replace(message, chat_id=chat_id), queue, moved=True)
+
+    async def _send(
+        self, message: ClaimedMessage, delivery: Delivery, queue: deque[ClaimedMessage]
+    ) -> Outcome | None:
+        """Send within the limits; None when the row was dealt with otherwise (deferred
+        because its chat must wait long, or expired while it waited)."""
+        try:
+            async with self._limiter.slot(
+                delivery.chat_id, delivery.chat_kind, max_wait=self._settings.defer_after
+            ):
+                if not self._overdue(message):  # the wait may have been long
+                    self._sending.add(self._current())
+                    outcome = await self._deliver(delivery)
+                    self._pause_for(delivery, outcome)
+                    return outcome
+        except WouldWait as wait:
+            await self._settler.defer([message, *queue], wait.seconds)
+            self._drop(queue)
+            return None
+        await self._settler.expired(message)
+        return None
+
+    async def _deliver(self, delivery: Delivery) -> Outcome:
+        try:
+            return await self._courier.deliver(delivery)
+        except Exception as error:
+            # A courier must not raise; if one does, the row is retried like a timeout.
+            logger.exception(
+                "%s outbox %d: the courier raised; retrying later",
+                self._platform,
+                delivery.outbox_id,
+            )
+            return Transient(f"courier raised {type(error).__name__}")
+
+    def _pause_for(self, delivery: Delivery, outcome: Outcome) -> None:
+        # Before the slot ends, so that no other send starts in between.
+        if isinstance(outcome, RetryAfter):
+            if outcome.everything:
+                self._limiter.pause_all(outcome.seconds)
+            else:
+                self._limiter.pause_chat(delivery.chat_id, outcome.seconds)
+
+    def _overdue(self, message: ClaimedMessage) -> bool:
+        return message.not_after is not None and self._clock.now() >= message.not_after
+
+    def _delivery(self, message: ClaimedMessage) -> Delivery:
+        payload = message.payload
+        return Delivery(
+            outbox_id=message.id,
+            dedupe_key=message.dedupe_key,
+            chat_id=message.chat_id,
+            chat_kind=ChatKind(message.chat_kind),
+            reply=reply_from_data(payload["reply"]),
+            locale=str(payload.get("locale", "en")),
+        )
+
+    @staticmethod
+    def _current() -> asyncio.Task[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        return task

@@ -1,0 +1,45 @@
+"""What happens to places when the platform tells us the bot left, returned or moved."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.actors import Platform
+from bot.core.clock import Clock
+from bot.core.doorbell import Doorbell
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class PlaceEvents:
+    """Keeps places in step with the platforms: adapters call these from their events."""
+
+    def __init__(self, database: Database, clock: Clock, doorbell: Doorbell) -> None:
+        self._database = database
+        self._clock = clock
+        self._doorbell = doorbell
+
+    async def left(self, platform: Platform, chat_id: str, reason: str) -> None:
+        """The bot was removed, kicked or blocked, or the channel is gone: stop writing there."""
+        async with self._database.transaction() as tx:
+            changed = await tx.places.deactivate_chat(
+                platform.value, chat_id, self._clock.now(), reason
+            )
+        if changed:
+            log.info("%s place %s is now inactive: %s", platform.value, chat_id, reason)
+
+    async def returned(self, platform: Platform, external_id: str) -> None:
+        """The bot is back in a place it had left: write there again."""
+        async with self._database.transaction() as tx:
+            place = await tx.places.find(platform.value, external_id)
+            if place is not None and not place.active:
+                await tx.places.set_active(place.id, True, self._clock.now())
+                log.info("%s place %s is active again", platform.value, external_id)
+        self._doorbell.ring()
+
+    async def moved(self, platform: Platform, old_id: str, new_id: str) -> None:
+        """The chat has a new id (a Telegram group became a supergroup)."""
+        async with self._database.transaction() as tx:
+            await tx.places.move(platform.value, old_id, new_id, self._clock.now())
+        log.info("%s place %s moved to %s", platform.value, old_id, new_id)

@@ -1,0 +1,107 @@
+"""Configuration from the environment and `.env`, every name prefixed `CHORUS_`."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.database import sqlite_path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chorus.db"
+TELEGRAM_TOKEN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,64}$")
+DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}\.[A-Za-z0-9_-]{4,12}\.[A-Za-z0-9_-]{20,64}$")
+OWNER_ID = re.compile(r"^(console|discord|telegram):[\w.-]{1,64}$")
+
+
+class Settings(BaseSettings):
+    """Every setting, with its default; tokens are secrets and never shown in full."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHORUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    discord_token: SecretStr = SecretStr("")
+    discord_dev_guild: str = ""
+    telegram_token: SecretStr = SecretStr("")
+    telegram_api_url: str = ""
+    log_level: str = "INFO"
+    secret: SecretStr = SecretStr("")
+    owner_ids: str = ""
+    fail_fast: bool = True
+    default_locale: str = "en"
+    default_timezone: str = "UTC"
+    invite_days: int = Field(default=7, ge=1, le=90)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("CHORUS_LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("owner_ids")
+    @classmethod
+    def _owner_list(cls, value: str) -> str:
+        for item in _split(value):
+            if not OWNER_ID.match(item):
+                raise ValueError(f"CHORUS_OWNER_IDS entries look like telegram:12345, not {item!r}")
+        return value
+
+    @property
+    def owners(self) -> frozenset[str]:
+        """Operator accounts as `platform:id`; the console operator is always one."""
+        return frozenset(_split(self.owner_ids)) | {"console:operator"}
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the embedded database and the generated secret live."""
+        path = sqlite_path(self.database_url)
+        return path.parent if path is not None else Path("data")
+
+    def platform_tokens(self) -> dict[str, str]:
+        """The configured tokens by platform name (empty ones left out)."""
+        tokens = {
+            "discord": self.discord_token.get_secret_value().strip(),
+            "telegram": self.telegram_token.get_secret_value().strip(),
+        }
+        return {name: token for name, token in tokens.items() if token}
+
+    def secret_values(self) -> list[str]:
+        """Every secret string, for the log redaction filter."""
+        values = [*self.platform_tokens().values(), self.secret.get_secret_value()]
+        return [value for value in values if len(value) >= 8]
+
+
+def token_problem(platform: str, token: str) -> str | None:
+    """Why `token` cannot be a token of `platform`, or None when its format is right."""
+    pattern = {"discord": DISCORD_TOKEN, "telegram": TELEGRAM_TOKEN}[platform]
+    if pattern.match(token):
+        return None
+    if platform == "telegram":
+        return "a Telegram token looks like 123456789:AA… (digits, a colon, 35 characters)"
+    return "a Discord token has three parts separated by dots"
+
+
+def install_secret(settings: Settings) -> str:
+    """The per-install secret: the setting, or a key generated once into the data directory."""
+    configured = settings.secret.get_secret_value()
+    if configured:
+        return configured
+    path = settings.data_dir / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return value
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]

@@ -1,0 +1,445 @@
+"""A small Discord on 127.0.0.1: REST and gateway, enough for discord.py 2.7 to run Chorus.
+
+discord.py itself is not touched: its REST base URL and gateway URL point here, so the
+real HTTP client, rate-limit and error handling, multipart encoding, gateway parsing, cache
+and command tree all run. The fake records every REST request and answers it like Discord
+(message objects, interaction callback responses, enforced nonces); tests inject errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import BodyPartReader, WSMsgType, web
+
+JSON = dict[str, Any]
+
+APP_ID = 1100000000000000010
+BOT_ID = APP_ID
+GUILD_ID = 1100000000000000001
+GENERAL_ID = 1100000000000000002
+READ_ONLY_ID = 1100000000000000003  # the bot may not send messages here
+ADMIN_ID = 1100000000000000020
+MEMBER_ID = 1100000000000000021
+DM_CHANNEL_ID = 1100000000000000099
+
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+ATTACH_FILES = 1 << 15
+READ_HISTORY = 1 << 16
+USE_COMMANDS = 1 << 31
+MANAGE_GUILD = 1 << 5
+EVERYONE = VIEW_CHANNEL | SEND_MESSAGES | ATTACH_FILES | READ_HISTORY | USE_COMMANDS
+TIMESTAMP = "2026-06-01T12:00:00+00:00"
+
+
+def user(user_id: int, name: str, *, bot: bool = False) -> JSON:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT = user(BOT_ID, "Chorus", bot=True)
+ADMIN = user(ADMIN_ID, "ada")
+MEMBER = user(MEMBER_ID, "max")
+
+
+def channel(channel_id: int, name: str, overwrites: list[JSON] | None = None) -> JSON:
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": name,
+        "position": 0,
+        "permission_overwrites": overwrites or [],
+        "nsfw": False,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "parent_id": None,
+        "flags": 0,
+    }
+
+
+def guild() -> JSON:
+    """A server with #general and #read-only, where the bot lacks Send Messages."""
+    deny_send = {"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(SEND_MESSAGES)}
+    return {
+        "id": str(GUILD_ID),
+        "name": "Keep 4o HQ",
+        "icon": None,
+        "owner_id": str(ADMIN_ID),
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "public_updates_channel_id": None,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+        "premium_progress_bar_enabled": False,
+        "features": [],
+        "roles": [
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "permissions": str(EVERYONE),
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "channels": [
+            channel(GENERAL_ID, "general"),
+            channel(READ_ONLY_ID, "read-only", [deny_send]),
+        ],
+        "threads": [],
+        "members": [member(BOT)],
+        "member_count": 3,
+        "large": False,
+        "unavailable": False,
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+        "joined_at": TIMESTAMP,
+    }
+
+
+def member(who: JSON, permissions: int | None = None) -> JSON:
+    data: JSON = {
+        "user": who,
+        "roles": [],
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "nick": None,
+        "avatar": None,
+    }
+    if permissions is not None:
+        data["permissions"] = str(permissions)
+    return data
+
+
+@dataclass
+class Request:
+    """One REST request as Discord would have received it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: JSON | list[Any] | None
+    files: dict[str, bytes] = field(default_factory=dict)
+    answer: Any = None
+
+    @property
+    def interaction_token(self) -> str | None:
+        match = re.match(r"^/(?:interactions/\d+|webhooks/\d+)/([^/]+)", self.path)
+        return match.group(1) if match else None
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    body: JSON
+    headers: dict[str, str]
+    times: int
+    delay: float
+
+
+class FakeDiscord:
+    """REST under `/api/v10`, the gateway at `/gateway`, both on one loopback port."""
+
+    def __init__(self, guilds: list[JSON] | None = None) -> None:
+        self.guilds = guilds if guilds is not None else [guild()]
+        self.requests: list[Request] = []
+        self.identify: JSON | None = None
+        self._failures: list[Failure] = []
+        self._nonces: dict[tuple[str, str], JSON] = {}
+        self._ids = itertools.count(1200000000000000000)
+        self._sequence = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.changed = asyncio.Event()
+
+    # --- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        for socket in self._sockets:
+            with contextlib.suppress(Exception):
+                await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v10"
+
+    @property
+    def gateway(self) -> str:
+        return self.url.replace("http://", "ws://") + "/gateway"
+
+    # --- test controls -------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: JSON | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex so.
+
+        `delay` makes Discord slow to answer (a hung connection).
+        """
+        self._failures.append(
+            Failure(method, re.compile(path), status, body or {}, headers or {}, times, delay)
+        )
+
+    async def dispatch(self, event: str, data: JSON) -> None:
+        """Push a gateway event (INTERACTION_CREATE, GUILD_DELETE, …) to the bot."""
+        payload = {"op": 0, "t": event, "s": next(self._sequence), "d": data}
+        for socket in self._sockets:
+            await socket.send_str(json.dumps(payload))
+
+    async def quiet(self, *, after: Callable[[], bool]) -> None:
+        """Wait (5 s at most) until `after()` holds and then no request came for a moment."""
+        try:
+            async with asyncio.timeout(5):
+                while True:
+                    self.changed.clear()
+                    if after():
+                        break
+                    await self.changed.wait()
+                count = -1
+                while count != len(self.requests):
+                    count = len(self.requests)
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            raise AssertionError(f"timed out; requests: {self.requests}") from None
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    # --- gateway ---------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        async for message in socket:
+            if message.type is not WSMsgType.TEXT:
+                break
+            frame = json.loads(message.data)
+            if frame["op"] == 1:
+                await socket.send_str(json.dumps({"op": 11}))
+            elif frame["op"] == 2:
+                self.identify = frame["d"]
+                await self._ready(socket)
+        self._sockets.remove(socket)
+        return socket
+
+    async def _ready(self, socket: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "user": BOT,
+            "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
+            "session_id": "session",
+            "resume_gateway_url": self.gateway,
+            "application": {"id": str(APP_ID), "flags": 0},
+            "private_channels": [],
+        }
+        frames = [{"op": 0, "t": "READY", "s": next(self._sequence), "d": ready}]
+        frames += [
+            {"op": 0, "t": "GUILD_CREATE", "s": next(self._sequence), "d": g} for g in self.guilds
+        ]
+        for frame in frames:
+            await socket.send_str(json.dumps(frame))
+
+    # --- REST ------------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body, files = await _read_body(request)
+        recorded = Request(request.method, path, dict(request.query), body, files)
+        self.requests.append(recorded)
+        self.changed.set()
+        for failure in self._failures:
+            if failure.times > 0 and failure.method == request.method and failure.path.search(path):
+                failure.times -= 1
+                await asyncio.sleep(failure.delay)
+                return _json(failure.body, failure.status, failure.headers)
+        status, answer = self._answer(request.method, path, body)
+        recorded.answer = answer
+        if status == 204:
+            return web.Response(status=204)
+        return _json(answer, status)
+
+    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if path == "/users/@me":
+            return 200, BOT
+        if path == "/oauth2/applications/@me":
+            return 200, _application()
+        if match := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
+            return 200, self._callback(match.group(1), body)
+        if re.fullmatch(r"/webhooks/\d+/[^/]+", path) and method == "POST":
+            return 200, self._message(None, body)
+        if re.fullmatch(r"/webhooks/\d+/[^/]+/messages/@original", path):
+            return (204, None) if method == "DELETE" else (200, self._message(None, body))
+        if match := re.fullmatch(r"/channels/(\d+)/messages", path):
+            return 200, self._channel_message(match.group(1), body)
+        if path == "/users/@me/channels":
+            recipient = user(int(body["recipient_id"]), "someone")
+            return 200, {"id": str(DM_CHANNEL_ID), "type": 1, "recipients": [recipient]}
+        if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path) and method == "PUT":
+            return 200, [
+                {
+                    **command,
+                    "id": str(self.next_id()),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                }
+                for command in body
+            ]
+        if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", path):
+            return 200, []
+        return 404, {"message": "Unknown route", "code": 0}
+
+    def _callback(self, interaction_id: str, body: JSON) -> JSON:
+        kind = body["type"]
+        answer: JSON = {"interaction": {"id": interaction_id, "type": 2}}
+        if kind == 4:
+            message = self._message(None, body.get("data", {}))
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": 4, "message": message}
+        elif kind == 5:
+            answer["interaction"]["response_message_loading"] = True
+            answer["resource"] = {"type": 5}
+        else:
+            answer["resource"] = {"type": kind}
+        return answer
+
+    def _channel_message(self, channel_id: str, body: JSON) -> JSON:
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            key = (channel_id, str(nonce))
+            if key not in self._nonces:
+                self._nonces[key] = self._message(channel_id, body)
+            return self._nonces[key]
+        return self._message(channel_id, body)
+
+    def _message(self, channel_id: str | None, body: JSON) -> JSON:
+        return {
+            "id": str(self.next_id()),
+            "channel_id": channel_id or str(GENERAL_ID),
+            "author": BOT,
+            "content": body.get("content") or "",
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0) or 0,
+            "components": body.get("components", []),
+            "nonce": body.get("nonce"),
+        }
+
+    # --- reading what was sent -------------------------------------------------------------
+    def sent_messages(self) -> Iterator[JSON]:
+        """Every message body Chorus sent: interaction replies, followups, channel posts."""
+        for request in self.requests:
+            if not isinstance(request.body, dict):
+                continue
+            if request.path.endswith("/callback") and request.body.get("type") == 4:
+                yield request.body["data"]
+            elif request.method == "POST" and (
+                re.fullmatch(r"/webhooks/\d+/[^/]+", request.path)
+                or re.fullmatch(r"/channels/\d+/messages", request.path)
+            ):
+                yield request.body
+
+
+def _application() -> JSON:
+    return {
+        "id": str(APP_ID),
+        "name": "Chorus",
+        "description": "",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": ADMIN,
+        "verify_key": "0" * 64,
+        "flags": 0,
+        "summary": "",
+    }
+
+
+async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
+    if request.content_type == "application/json":
+        return await request.json(), {}
+    if request.content_type.startswith("multipart/"):
+        body: Any = None
+        files: dict[str, bytes] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            elif part.filename:
+                files[part.filename] = bytes(await part.read())
+        return body, files
+    return None, {}
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py parses JSON only when the content type is exactly application/json.
+    response = web.Response(body=json.dumps(data).encode(), status=status, headers=headers or {})
+    response.content_type = "application/json"
+    response.charset = None
+    return response
