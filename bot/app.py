@@ -9,23 +9,29 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
 
 from bot.adapters.base import Adapter
-from bot.adapters.console.adapter import ConsoleAdapter
-from bot.adapters.console.lines import LineReader
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.doorbell import Doorbell
+from bot.core.errors import ConfigError
 from bot.core.i18n import Catalogues
+from bot.core.outbox import OutboxSender, make_owner
+from bot.core.places import PlaceEvents
 from bot.core.registry import Registry
+from bot.core.scheduling import Ticker
+from bot.platforms import PlatformPlan, Terminal, plan_platforms
 from bot.settings import Settings
 from cogs.campaigns import Campaigns, CampaignService
 from cogs.help import Help
 from storage.database import Database
 
+__all__ = ["Core", "Terminal", "build_core", "serve"]
+
 log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,12 @@ class Core:
     registry: Registry
     dispatcher: Dispatcher
     doorbell: Doorbell
+    place_events: PlaceEvents
+    ticker: Ticker
 
 
 def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
-    """Every cog, the registry and the dispatcher, wired together."""
+    """Every cog, the registry, the dispatcher and the ticker, wired together."""
     catalogues = Catalogues.load()
     doorbell = Doorbell()
     registry = Registry()
@@ -57,26 +65,52 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         doorbell=doorbell,
         default_locale=settings.default_locale,
     )
-    return Core(settings, database, clock, catalogues, registry, dispatcher, doorbell)
-
-
-@dataclass(frozen=True)
-class Terminal:
-    """The console's streams; `interactive` shows a prompt."""
-
-    stdin: TextIO
-    stdout: TextIO
-    interactive: bool
+    ticker = Ticker(database, clock, on_outbox_written=doorbell.ring)
+    return Core(
+        settings,
+        database,
+        clock,
+        catalogues,
+        registry,
+        dispatcher,
+        doorbell,
+        PlaceEvents(database, clock, doorbell),
+        ticker,
+    )
 
 
 @contextlib.asynccontextmanager
-async def running(core: Core, adapters: list[Adapter]) -> AsyncIterator[None]:
-    """Start the adapters after the core, and stop everything in reverse order."""
+async def running(core: Core, plans: list[PlatformPlan]) -> AsyncIterator[list[Adapter]]:
+    """Start each platform and its outbox sender, then the ticker; stop all in reverse.
+
+    A platform that fails to start stops everything when CHORUS_FAIL_FAST is on (the
+    default); otherwise it is logged and the others run without it.
+    """
     async with contextlib.AsyncExitStack() as stack:
-        for adapter in adapters:
-            await adapter.start()
+        started: list[Adapter] = []
+        for plan in plans:
+            try:
+                adapter = plan.build()
+                await adapter.start()
+            except ConfigError as error:
+                if core.settings.fail_fast or len(plans) == 1:
+                    raise
+                log.error("%s is not running: %s", plan.name, error)
+                continue
             stack.push_async_callback(adapter.stop)
-        yield
+            sender = OutboxSender(
+                core.database, adapter.courier, core.clock, make_owner(adapter.platform)
+            )
+            core.doorbell.listen(sender.wake)
+            await sender.start()
+            # The sender stops before its adapter: in-flight sends still need the client.
+            stack.push_async_callback(sender.stop)
+            started.append(adapter)
+        if not started:
+            raise ConfigError("no platform could start")
+        await core.ticker.start()
+        stack.push_async_callback(core.ticker.stop)
+        yield started
 
 
 async def serve(
@@ -91,26 +125,22 @@ async def serve(
     try:
         async with Database.connect(settings.database_url) as database:
             core = build_core(settings, database, SystemClock())
-            adapters: list[Adapter] = [
-                ConsoleAdapter(
-                    dispatcher=core.dispatcher,
-                    catalogues=core.catalogues,
-                    lines=LineReader(terminal.stdin),
-                    stdout=terminal.stdout,
-                    attachments_dir=settings.data_dir / "files",
-                    on_end_of_input=stop.set,
-                    interactive=terminal.interactive,
-                )
-            ]
-            async with running(core, adapters):
-                log.info("Chorus ready: %s", ", ".join(a.platform.value for a in adapters))
+            plans = plan_platforms(
+                settings,
+                core,
+                force_console=force_console,
+                terminal=terminal,
+                on_end_of_input=stop.set,
+            )
+            async with running(core, plans) as adapters:
+                names = ", ".join(adapter.platform.value for adapter in adapters)
+                log.info("Chorus ready: %s", names)
                 await stop.wait()
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     log.info("Chorus stopped")
-    return 0
-
-
-def attachments_dir(settings: Settings) -> Path:
-    return settings.data_dir / "files"
+    return EXIT_OK

@@ -27,8 +27,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot import doctor
 from bot.backup import BackupError, backup_sqlite, pg_dump_command
+from bot.core.errors import ConfigError
 from bot.logs import setup_logging
-from bot.settings import Settings
+from bot.settings import Settings, token_problem
 from storage.database import Database, StorageError, sqlite_path
 from storage.migrations_runner import SchemaTooNew, head_revision
 
@@ -59,6 +60,7 @@ def build_app() -> typer.Typer:
     app.add_typer(database, name="db")
     app.command()(backup)
     app.command("doctor")(check_setup)
+    app.command()(sync)
     return app
 
 
@@ -78,6 +80,45 @@ def run() -> None:
 def console() -> None:
     """Run the bot with the console platform, in this terminal."""
     raise typer.Exit(_serve(force_console=True))
+
+
+def sync(
+    guild: Annotated[
+        str,
+        typer.Option(
+            "--guild",
+            help="Publish to this Discord server only (instant); default CHORUS_DISCORD_DEV_GUILD.",
+        ),
+    ] = "",
+    everywhere: Annotated[
+        bool, typer.Option("--global", help="Publish to every server (ignores the dev server).")
+    ] = False,
+) -> None:
+    """Publish the slash commands to Discord (after an install or an upgrade)."""
+    with _fatal_errors():
+        settings = _load_settings()
+        token = settings.platform_tokens().get("discord")
+        if not token:
+            typer.echo("Set CHORUS_DISCORD_TOKEN first.", err=True)
+            raise typer.Exit(EXIT_UNUSABLE)
+        if problem := token_problem("discord", token):
+            typer.echo(f"Discord token refused: {problem}", err=True)
+            raise typer.Exit(EXIT_UNUSABLE)
+        target = None if everywhere else (guild or settings.discord_dev_guild or None)
+        names = asyncio.run(_sync(settings, token, target))
+    where = f"server {target}" if target else "every server (may take up to an hour to show)"
+    typer.echo(f"Published {len(names)} commands to {where}: {', '.join(sorted(names))}.")
+
+
+async def _sync(settings: Settings, token: str, guild: str | None) -> list[str]:
+    # Imported here so that the other commands never load discord.py.
+    from bot.adapters.discord.sync import sync_commands
+    from bot.app import build_core
+    from bot.core.clock import SystemClock
+
+    async with Database.connect(settings.database_url) as database:
+        core = build_core(settings, database, SystemClock())
+        return await sync_commands(token, guild, registry=core.registry, catalogues=core.catalogues)
 
 
 def db_upgrade() -> None:
@@ -209,6 +250,9 @@ def _fatal_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_UNUSABLE) from None
     except SettingsError as error:
         typer.echo(f"Cannot read the settings: {error}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except ConfigError as error:
+        typer.echo(str(error), err=True)
         raise typer.Exit(EXIT_UNUSABLE) from None
     except (StorageError, SchemaTooNew) as error:
         typer.echo(f"Database unusable: {error}", err=True)

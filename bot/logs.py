@@ -18,7 +18,10 @@ from urllib.parse import quote
 REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that would print request URLs (and with them the Telegram token) at INFO.
+# httpx and httpcore log URLs with the Telegram token; the others narrate routine work
+# (each migration step, each scheduler tick) that an operator needs only when debugging.
 QUIET_LOGGERS = ("httpx", "httpcore")
+CHATTY_LOGGERS = ("alembic", "apscheduler")
 # Shapes of tokens we may not know about (a second bot, a token pasted in a message).
 TELEGRAM_SHAPE = r"\d{5,20}:[A-Za-z0-9_-]{30,}"
 DISCORD_SHAPE = (
@@ -103,7 +106,8 @@ def setup_logging(level: str, secrets: Sequence[str]) -> None:
     """Send every logger's records to stderr at `level`, with `secrets` redacted.
 
     Calling it again replaces the previous Chorus handler (new level, new secrets) rather
-    than adding a second one. httpx and httpcore stay at WARNING whatever `level` is.
+    than adding a second one. httpx and httpcore stay at WARNING whatever `level` is;
+    Alembic and APScheduler speak at INFO only when `level` is DEBUG.
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -117,3 +121,7 @@ def setup_logging(level: str, secrets: Sequence[str]) -> None:
     root.setLevel(level.upper())
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(
+            logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING
+        )

@@ -44,14 +44,16 @@ async def sync_commands(
     client = new_client()
     tree = new_tree(client)
     build_tree(tree, commands, _NotRunning(), english)
+    guild = _guild(guild_id)
     try:
         await client.login(token)
-        guild = _guild(guild_id)
         if guild is not None:
             tree.copy_global_to(guild=guild)
         synced: list[Any] = await tree.sync(guild=guild)
     except discord.LoginFailure as error:
         raise ConfigError(f"Discord refused the token: {error}") from None
+    except (OSError, discord.HTTPException) as error:
+        raise ConfigError(f"Discord could not be reached: {error}") from None
     finally:
         await client.close()
     return [command.name for command in synced]
