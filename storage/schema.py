@@ -107,6 +107,9 @@ outbox = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
     Index("ix_outbox_due", "platform", "status", "next_attempt_at"),
+    # Cancelling a chat's pending rows (recipient gone) and a user's (privacy: forget me).
+    Index("ix_outbox_chat", "platform", "chat_id", "status"),
+    Index("ix_outbox_user", "user_key"),
 )
 
 schedules = Table(
