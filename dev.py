@@ -58,7 +58,8 @@ def ensure_emulator() -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        sys.exit("The Telegram tests need Node.js 18+ with npm (to run a local Bot API emulator).")
+        step("Node.js/npm not found: the Telegram emulator tests will be skipped")
+        return
     step("installing the Telegram Bot API emulator")
     run(npm, "ci", "--silent", "--no-audit", "--no-fund", cwd=EMULATOR)
 

@@ -18,6 +18,7 @@ from bot.core.actors import Actor, PlaceRef
 from bot.settings import Settings
 from storage.database import Database
 from tests.dialogue import Member
+from tests.external import strict, unavailable
 from tests.fakes import FakeClock
 
 POSTGRES_URL = os.environ.get("CHORUS_TEST_POSTGRES_URL", "")
@@ -48,7 +49,7 @@ def postgres_url() -> Iterator[str]:
     Its own, so that two test runs on one server (two developers, CI) never collide.
     """
     if not POSTGRES_URL:
-        pytest.skip("set CHORUS_TEST_POSTGRES_URL to test on PostgreSQL")
+        unavailable("set CHORUS_TEST_POSTGRES_URL to test on PostgreSQL")
     name = f"chorus_test_{os.getpid()}"
     # First requested from inside a test's event loop: run the set-up on a loop of its own.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -63,7 +64,8 @@ def postgres_url() -> Iterator[str]:
         pytest.param(
             "postgresql",
             marks=pytest.mark.skipif(
-                not POSTGRES_URL, reason="set CHORUS_TEST_POSTGRES_URL to test on PostgreSQL"
+                not POSTGRES_URL and not strict(),
+                reason="set CHORUS_TEST_POSTGRES_URL to test on PostgreSQL",
             ),
         ),
     ]

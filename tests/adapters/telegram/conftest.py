@@ -42,6 +42,7 @@ from bot.core.replies import Button, Reply
 from bot.core.richtext import Para, Text, doc, msg
 from bot.settings import Settings
 from storage.database import Database
+from tests.external import unavailable
 from tests.fakes import FakeClock
 
 EMULATOR = Path(__file__).resolve().parent / "emulator"
@@ -114,12 +115,12 @@ class Probe:
 # --- the emulator process ------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The emulator's root URL; it fails (never skips) when the emulator is not installed."""
+    """The emulator's root URL; without Node.js or the emulator, see `tests.external`."""
     node = shutil.which("node")
     if node is None:
-        pytest.fail("The Telegram tests need Node.js 18+ (`node` is not on PATH).\n" + INSTALL_HINT)
+        unavailable("The Telegram tests need Node.js 18+ (`node` is not on PATH).\n" + INSTALL_HINT)
     if not (EMULATOR / "node_modules" / "telegram-test-api").is_dir():
-        pytest.fail(INSTALL_HINT)
+        unavailable(INSTALL_HINT)
     log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

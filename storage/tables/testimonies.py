@@ -1,0 +1,3 @@
+"""Testimonies: members' stories, their consent, and moderators' decisions."""
+
+from __future__ import annotations
