@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Core, build_core
 from bot.core.actors import Actor, PlaceRef
+from bot.logs import CHATTY_LOGGERS, QUIET_LOGGERS
 from bot.settings import Settings
 from storage.database import Database
 from tests.dialogue import Member
@@ -122,3 +124,18 @@ def meet(core: Core, tmp_path: Path) -> Callable[..., Member]:
         return Member(core, actor, place, tmp_path / "files")
 
     return _meet
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Leave the process's logging as the test found it (for tests that set it up)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in (*QUIET_LOGGERS, *CHATTY_LOGGERS)}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    for name, quiet_level in quiet.items():
+        logging.getLogger(name).setLevel(quiet_level)

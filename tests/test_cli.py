@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import sqlite3
 import subprocess
@@ -17,7 +16,6 @@ from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from bot.cli import build_app
-from bot.logs import QUIET_LOGGERS
 from bot.settings import Settings
 from storage.backup import verify_sqlite_file
 from storage.migrations_runner import head_revision
@@ -28,19 +26,7 @@ DISCORD = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GhIjKl.abcdefghijklmnopqrstuvwxyz012345678
 INSTALL_SECRET = "pseudonym-key-do-not-share"
 
 
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """Every command sets up logging; leave the process's logging as the test found it."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    quiet = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-    for name, quiet_level in quiet.items():
-        logging.getLogger(name).setLevel(quiet_level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 @pytest.fixture

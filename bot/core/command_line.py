@@ -27,9 +27,19 @@ class RawArguments:
     named: dict[str, str] = field(default_factory=dict)
 
 
+# Phone keyboards and word processors turn "…" into “…”; the command line knows straight ones.
+CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+def straight_quotes(line: str) -> str:
+    """Curly double quotes as straight ones, unless the line already uses straight ones
+    (then the curly ones are text inside a quoted value)."""
+    return line if '"' in line else line.translate(CURLY_QUOTES)
+
+
 def split_command_line(text: str) -> CommandLine | None:
     """Words of a command, or None when `text` is not a command (no leading `/`)."""
-    stripped = text.strip()
+    stripped = straight_quotes(text.strip())
     if not stripped.startswith("/") or len(stripped) == 1:
         return None
     try:

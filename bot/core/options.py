@@ -195,12 +195,12 @@ class UserOption(Option):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelOption(Option):
-    """A channel of the current place: `<#id>`, an id, or `here`."""
+    """A channel: `<#id>` (Discord), an id, `@name` (a public Telegram channel), or `here`."""
 
     def parse(self, raw: str) -> str:
         text = raw.strip()
         if match := re.fullmatch(r"<#(\d{1,20})>", text):
             return match.group(1)
-        if text == "here" or re.fullmatch(r"-?[\w-]{1,64}", text):
+        if text == "here" or re.fullmatch(r"-?[\w-]{1,64}|@\w{5,32}", text):
             return text
         raise self.refuse("option.bad_channel")

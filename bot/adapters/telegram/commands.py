@@ -27,13 +27,6 @@ from bot.core.replies import Reply
 from bot.core.richtext import doc, msg
 
 COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?=\s|$)", re.ASCII)
-# Phone keyboards turn "…" into “…”; the command line only knows straight quotes.
-CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-
-
-def straight_quotes(line: str) -> str:
-    """Curly double quotes as straight ones, unless the line already uses straight ones."""
-    return line if '"' in line else line.translate(CURLY_QUOTES)
 
 
 class CommandRouter:
@@ -100,7 +93,7 @@ class CommandRouter:
     async def _run(self, incoming: Incoming, name: str, rest: str, addressed: bool) -> None:
         locale = await self._dispatcher.locale_for(incoming.where)
         try:
-            parsed = split_command_line(straight_quotes(f"/{name}{rest}"))
+            parsed = split_command_line(f"/{name}{rest}")
             assert parsed is not None  # it starts with "/" and a name
             command, used = self._dispatcher.registry.resolve(parsed.words)
             if command is None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import discord
 import pytest
-import yarl
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import Core
 from bot.core.places import PlaceEvents
-from tests.adapters.discord.fakediscord import ADMIN, MEMBER, FakeDiscord
+from tests.adapters.discord.fakediscord import ADMIN, MEMBER, FakeDiscord, serving
 from tests.adapters.discord.people import Person
 
 TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAxMA.fake.not-a-real-token-at-all"
@@ -20,12 +18,8 @@ TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAxMA.fake.not-a-real-token-at-all"
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     """The fake Discord, with discord.py's REST and gateway URLs pointing at it."""
-    fake = FakeDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
-    yield fake
-    await fake.stop()
+    async with serving(monkeypatch) as fake:
+        yield fake
 
 
 def new_adapter(core: Core, *, defer_after: float = 1.5) -> DiscordAdapter:

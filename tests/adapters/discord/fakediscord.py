@@ -13,10 +13,13 @@ import contextlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
+import pytest
+import yarl
 from aiohttp import BodyPartReader, WSMsgType, web
 
 JSON = dict[str, Any]
@@ -443,3 +446,16 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     response.content_type = "application/json"
     response.charset = None
     return response
+
+
+@contextlib.asynccontextmanager
+async def serving(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """A fake Discord, running, with discord.py's REST and gateway URLs pointing at it."""
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
+    try:
+        yield fake
+    finally:
+        await fake.stop()

@@ -11,7 +11,6 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.adapters.base import Adapter
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.capabilities import check_declarations, menu, menu_entries
-from bot.adapters.telegram.commands import straight_quotes
 from bot.adapters.telegram.courier import outcome_of
 from bot.adapters.telegram.render import TelegramRenderer
 from bot.app import build_core
@@ -72,11 +71,6 @@ def test_telegram_errors_become_outbox_outcomes() -> None:
     )
     assert isinstance(outcome_of(TimedOut()), delivery.Transient)
     assert isinstance(outcome_of(NetworkError("Bad Gateway")), delivery.Transient)
-
-
-def test_curly_quotes_from_phone_keyboards_are_read_as_quotes() -> None:
-    assert straight_quotes("/setup name:“Keep 4o”") == '/setup name:"Keep 4o"'
-    assert straight_quotes('/setup name:"a “b”"') == '/setup name:"a “b”"'
 
 
 class Declared:

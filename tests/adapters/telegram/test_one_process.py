@@ -7,13 +7,11 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import discord
 import pytest
-import yarl
 
 from bot.core.actors import Platform
 from tests.adapters.discord.conftest import new_adapter
-from tests.adapters.discord.fakediscord import ADMIN, FakeDiscord
+from tests.adapters.discord.fakediscord import ADMIN, FakeDiscord, serving
 from tests.adapters.discord.people import Person as DiscordPerson
 from tests.adapters.telegram.conftest import Telegram
 from tests.dialogue import Member, group, person
@@ -21,12 +19,8 @@ from tests.dialogue import Member, group, person
 
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
-    yield fake
-    await fake.stop()
+    async with serving(monkeypatch) as fake:
+        yield fake
 
 
 OPERATOR = person(Platform.CONSOLE, "operator", admin=True)
