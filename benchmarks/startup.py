@@ -12,14 +12,15 @@ Run: `.venv/bin/python benchmarks/startup.py [--runs N] [--roundtrips N] [--sett
    `chorus run` with only CHORUS_TELEGRAM_TOKEN and CHORUS_TELEGRAM_API_URL set, in a fresh
    temporary directory (so a new SQLite under ./data), connects to it; once ready and settled
    its resident memory is read.
-3. Round trip. An administrator sets up a campaign in a group; then a member sends
-   `/campaign` there, again and again; each round trip runs from posting the command to the
+3. Round trip. A group's administrator sets up a campaign there (`/setup`), then sends
+   `/campaign` there, 200 times; each round trip runs from posting the command to the
    emulator until the bot's reply to that chat is visible through the emulator's control API
    (polled every few milliseconds). It includes the emulator's update delivery to the bot's
-   long poll, as on Telegram.
+   long poll, as on Telegram. The emulator's call log also tells when each reply reached it,
+   which separates the bot's share from the polling's.
 
-Progress goes to stderr. Memory is in MB of 2**20 bytes (VmRSS, or psutil off Linux). The last
-stdout line is
+It takes about 20 s. Progress goes to stderr. Memory is in MB of 2**20 bytes (VmRSS, or
+psutil off Linux). The last stdout line is
 `startup_s=… rss_mb=… console_rss_mb=… roundtrip_ms_median=… roundtrip_p95_ms=…`.
 The emulator is installed with `npm ci --prefix tests/adapters/telegram/emulator`.
 """
@@ -31,6 +32,7 @@ import contextlib
 import importlib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,6 +43,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 import httpx
@@ -504,7 +507,12 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 # --- the whole benchmark --------------------------------------------------------------------
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # so SIGTERM, like Ctrl-C, stops every subprocess on the way out
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupted)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=5, help="how many console starts to time")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait per start")
@@ -549,6 +557,9 @@ def main() -> int:
     except BenchmarkFailed as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("benchmark interrupted; its processes are stopped", file=sys.stderr)
+        return 130
 
     startup = statistics.median(run.seconds for run in console)
     console_rss = statistics.median(run.memory.rss_mb for run in console)
@@ -562,9 +573,8 @@ def main() -> int:
         print(f"telegram, idle once ready: {telegram.idle_cpu:.0%} of one CPU", file=log)
         if telegram.idle_cpu > BUSY_IDLE:
             print(
-                "surprise: the bot is busy while idle: its getUpdates long poll seems to"
-                " return at once (a busy loop), so the round trips are measured on a loaded"
-                " machine and without the long poll's wake-up",
+                "surprise: the bot is busy while idle; its getUpdates long poll seems to"
+                " return at once (a busy loop), which loads the machine during the round trips",
                 file=log,
             )
     after = telegram.memory_after

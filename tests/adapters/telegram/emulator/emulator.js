@@ -477,10 +477,12 @@ function compatRoutes(app, server) {
     let found = pending();
     if (!found.length && timeout > 0) {
       await new Promise((resolve) => {
-        const done = () => { clearTimeout(timer); server.off('chorus:update', done); req.off('close', done); resolve(); };
+        // The response's 'close' (client gone), not the request's: Node fires the request's
+        // as soon as its body has been read, which would end every long poll at once.
+        const done = () => { clearTimeout(timer); server.off('chorus:update', done); res.off('close', done); resolve(); };
         const timer = setTimeout(done, timeout * 1000);
         server.on('chorus:update', done);
-        req.on('close', done);
+        res.on('close', done);
       });
       found = pending();
     }
