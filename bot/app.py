@@ -17,13 +17,19 @@ from bot.core.doorbell import Doorbell
 from bot.core.errors import ConfigError
 from bot.core.i18n import Catalogues
 from bot.core.outbox import OutboxSender, make_owner
+from bot.core.outbox.compose import Composers
 from bot.core.places import PlaceEvents
 from bot.core.registry import Registry
 from bot.core.scheduling import Ticker
 from bot.platforms import PlatformPlan, Terminal, plan_platforms
-from bot.settings import Settings
+from bot.settings import Settings, install_secret
 from cogs.campaigns import Campaigns, CampaignService
+from cogs.digest import DigestParts, build_digest
 from cogs.help import Help
+from cogs.petitions import PetitionConfig, PetitionRuntime, build_petitions
+from cogs.privacy import CampaignData, Privacy
+from cogs.testimonies import Limits, build_testimonies
+from cogs.waves import WaveParts, build_waves
 from storage.database import Database
 
 __all__ = ["Core", "Terminal", "build_core", "serve"]
@@ -47,6 +53,10 @@ class Core:
     doorbell: Doorbell
     place_events: PlaceEvents
     ticker: Ticker
+    petitions: PetitionRuntime
+    waves: WaveParts
+    composers: Composers
+    digest: DigestParts
 
 
 def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
@@ -56,6 +66,10 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
     registry = Registry()
     campaigns = CampaignService(database, clock, settings.invite_days)
     registry.add(Campaigns(campaigns, catalogues.locales, settings.default_timezone))
+    secret = install_secret(settings)
+    limits = Limits(settings.testimony_daily_limit, settings.testimony_pending_limit)
+    registry.add(build_testimonies(database, clock, catalogues, secret, limits))
+    registry.add(Privacy(registry, database, clock, secret, keepers=(CampaignData(),)))
     registry.add(Help(registry))
     dispatcher = Dispatcher(
         registry=registry,
@@ -66,6 +80,35 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         default_locale=settings.default_locale,
     )
     ticker = Ticker(database, clock, on_outbox_written=doorbell.ring)
+    waves = build_waves(
+        database,
+        clock,
+        ticker,
+        networks=settings.wave_networks,
+        mastodon_instance=settings.wave_mastodon_instance,
+        grace_minutes=settings.wave_grace_minutes,
+        result_after_minutes=settings.wave_result_after_minutes,
+    )
+    registry.add(waves.cog)
+    petitions = build_petitions(
+        PetitionConfig(
+            allow_private_sources=settings.allow_private_sources,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            max_drop=settings.petition_max_drop,
+            max_jump=settings.petition_max_jump,
+            live_counter_interval_seconds=settings.live_counter_interval_seconds,
+        ),
+        database,
+        clock,
+        catalogues,
+        ticker,
+        doorbell,
+    )
+    registry.add(petitions.cog)
+    # Rows whose message is composed when it is sent (the daily digest).
+    composers = Composers()
+    digest = build_digest(database, clock, catalogues, ticker, composers)
+    registry.add(digest.cog)
     return Core(
         settings,
         database,
@@ -76,6 +119,10 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         doorbell,
         PlaceEvents(database, clock, doorbell),
         ticker,
+        petitions,
+        waves,
+        composers,
+        digest,
     )
 
 
@@ -99,9 +146,16 @@ async def running(core: Core, plans: list[PlatformPlan]) -> AsyncIterator[list[A
                 continue
             stack.push_async_callback(adapter.stop)
             sender = OutboxSender(
-                core.database, adapter.courier, core.clock, make_owner(adapter.platform)
+                core.database,
+                adapter.courier,
+                core.clock,
+                make_owner(adapter.platform),
+                # A private chat that refuses for good: DM opt-ins stop, waves fall back.
+                on_recipient_gone=core.waves.service.recipient_gone,
+                composers=core.composers,
             )
             core.doorbell.listen(sender.wake)
+            core.petitions.attach(adapter.courier)
             await sender.start()
             # The sender stops before its adapter: in-flight sends still need the client.
             stack.push_async_callback(sender.stop)
@@ -110,6 +164,8 @@ async def running(core: Core, plans: list[PlatformPlan]) -> AsyncIterator[list[A
             raise ConfigError("no platform could start")
         await core.ticker.start()
         stack.push_async_callback(core.ticker.stop)
+        await core.petitions.start()
+        stack.push_async_callback(core.petitions.stop)
         yield started
 
 

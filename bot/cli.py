@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot import doctor
 from bot.backup import BackupError, backup_sqlite, pg_dump_command
+from bot.cli_signatures import build_signatures_app
 from bot.core.errors import ConfigError
 from bot.logs import setup_logging
 from bot.settings import Settings, token_problem
@@ -61,6 +62,10 @@ def build_app() -> typer.Typer:
     app.command()(backup)
     app.command("doctor")(check_setup)
     app.command()(sync)
+    app.add_typer(build_signatures_app(), name="signatures")
+    from bot.cli_export import build_export_app  # it imports this module's helpers
+
+    app.add_typer(build_export_app(), name="export")
     return app
 
 

@@ -36,6 +36,23 @@ class Settings(BaseSettings):
     default_locale: str = "en"
     default_timezone: str = "UTC"
     invite_days: int = Field(default=7, ge=1, le=90)
+    # Testimonies: a member's submissions per 24 hours, and how many may wait for review at
+    # once (a campaign's organisers can set their own with /testimonies settings).
+    testimony_daily_limit: int = Field(default=3, ge=1, le=100)
+    testimony_pending_limit: int = Field(default=2, ge=1, le=100)
+    # Petitions: only the operator may let sources reach loopback or private addresses.
+    allow_private_sources: bool = False
+    poll_interval_seconds: int = Field(default=300, ge=60, le=86_400)
+    petition_max_drop: float = Field(default=0.2, gt=0, lt=1)
+    petition_max_jump: float = Field(default=5.0, gt=1, le=1000)
+    live_counter_interval_seconds: int = Field(default=60, ge=10, le=86_400)
+    # Posting waves: the networks a wave may target, the Mastodon server its share links open,
+    # the default grace window (a reminder not out by start + grace is never sent late), and
+    # how long after each start the result is posted.
+    wave_networks: str = "x,bluesky,mastodon,threads,reddit"
+    wave_mastodon_instance: str = "mastodon.social"
+    wave_grace_minutes: int = Field(default=10, ge=1, le=120)
+    wave_result_after_minutes: int = Field(default=60, ge=15, le=1440)
 
     @field_validator("log_level")
     @classmethod

@@ -3,7 +3,7 @@ else does. Each feature declares its tables in a module of `storage.tables`."""
 
 from __future__ import annotations
 
-from storage.tables import metadata, petitions, testimonies, waves
+from storage.tables import digest, metadata, petitions, testimonies, waves
 from storage.tables.core import (
     audit_log,
     campaigns,
@@ -18,7 +18,7 @@ from storage.tables.core import (
 )
 
 # Each feature module adds its tables to `metadata` as it loads.
-FEATURE_TABLES = (petitions, testimonies, waves)
+FEATURE_TABLES = (petitions, testimonies, waves, digest)
 
 __all__ = [
     "audit_log",

@@ -8,13 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.audit import AuditRepository
 from storage.repositories.campaigns import CampaignRepository
+from storage.repositories.digest import DigestRepository
 from storage.repositories.invites import InviteRepository
+from storage.repositories.live_counters import LiveCounterRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.personal import PersonalDataRepository
+from storage.repositories.petitions import PetitionRepository
 from storage.repositories.places import PlaceRepository
 from storage.repositories.quotas import QuotaRepository
 from storage.repositories.roles import RoleRepository
 from storage.repositories.schedules import ScheduleRepository
+from storage.repositories.testimonies import TestimonyRepository
+from storage.repositories.testimony_exports import TestimonyExportRepository
 from storage.repositories.tokens import ChatTokenRepository
+from storage.repositories.waves import WaveRepository
 
 
 class Tx:
@@ -58,3 +65,31 @@ class Tx:
     @cached_property
     def tokens(self) -> ChatTokenRepository:
         return ChatTokenRepository(self.connection)
+
+    @cached_property
+    def petitions(self) -> PetitionRepository:
+        return PetitionRepository(self.connection)
+
+    @cached_property
+    def testimonies(self) -> TestimonyRepository:
+        return TestimonyRepository(self.connection)
+
+    @cached_property
+    def testimony_exports(self) -> TestimonyExportRepository:
+        return TestimonyExportRepository(self.connection)
+
+    @cached_property
+    def personal(self) -> PersonalDataRepository:
+        return PersonalDataRepository(self.connection)
+
+    @cached_property
+    def waves(self) -> WaveRepository:
+        return WaveRepository(self.connection)
+
+    @cached_property
+    def digest(self) -> DigestRepository:
+        return DigestRepository(self.connection)
+
+    @cached_property
+    def live_counters(self) -> LiveCounterRepository:
+        return LiveCounterRepository(self.connection)

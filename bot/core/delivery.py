@@ -8,7 +8,7 @@ the courier of its platform as a `Delivery`; the courier renders and sends it an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from bot.core.actors import ChatKind, Platform
 from bot.core.replies import Reply
@@ -98,4 +98,23 @@ class Courier(Protocol):
 
     async def deliver(self, delivery: Delivery) -> Outcome:
         """Render and send one message; report what happened. Never raises for API errors."""
+        ...
+
+
+@runtime_checkable
+class LiveMessages(Protocol):
+    """What a courier offers for a message the bot keeps up to date (a live counter).
+
+    Optional: the petitions cog uses it where a platform's courier has it. The message
+    itself is first sent through the outbox; these act on it afterwards, outside the
+    outbox, so the caller paces them.
+    """
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply, locale: str) -> Outcome:
+        """Replace the message's text. `Sent` also when it already read so; `Gone` when the
+        message (or its chat) no longer exists. Never raises for API errors."""
+        ...
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Pin the message quietly if the bot may; False when it may not (or cannot)."""
         ...

@@ -22,6 +22,7 @@ from bot.core.richtext import (
     Inline,
     Italic,
     Link,
+    Mention,
     Moment,
     Msg,
     Num,
@@ -76,6 +77,10 @@ class MarkupRenderer(ABC):
         when = format_datetime(local, "EEE d MMM y HH:mm", locale=self.translator.locale)
         return self.escape(f"{when} ({node.tz})")
 
+    def mention(self, node: Mention) -> str:
+        """A user mention; by default (and for a user of another platform) just their name."""
+        return self.escape(node.fallback_name)
+
     # --- the walk ----------------------------------------------------------------------
     def render(self, document: Sequence[Block]) -> str:
         return self.block_separator.join(self.block(block) for block in document)
@@ -111,6 +116,8 @@ class MarkupRenderer(ABC):
                 return self.link(url, inner) if SAFE_URL.match(url) else inner
             case Moment():
                 return self.moment(node)
+            case Mention():
+                return self.mention(node)
 
     def message(self, node: Msg) -> str:
         """The translated template with its placeholders replaced by rendered arguments."""

@@ -34,12 +34,22 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A reply. `private` asks for "only you can see this" (ephemeral, DM, quiet reply)."""
+    """A reply. `private` asks for "only you can see this" (ephemeral, DM, quiet reply).
+
+    `confidential` (implies private) is for what others must never read, such as stories
+    awaiting review or a member's own data: where a platform cannot show it privately, the
+    caller is told how to open a private chat instead of seeing it where others can.
+    """
 
     body: Document
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
     private: bool = False
+    confidential: bool = False
+
+    def __post_init__(self) -> None:
+        if self.confidential and not self.private:
+            object.__setattr__(self, "private", True)
 
 
 def say(*blocks: Msg, private: bool = False) -> Reply:
@@ -50,6 +60,8 @@ def say(*blocks: Msg, private: bool = False) -> Reply:
 def reply_to_data(reply: Reply) -> dict[str, Any]:
     """The reply as JSON-ready data (for outbox payloads). Attachments travel base64."""
     data: dict[str, Any] = {"body": to_data(reply.body), "private": reply.private}
+    if reply.confidential:
+        data["confidential"] = True
     if reply.buttons:
         data["buttons"] = [
             {"action": b.action, "label": to_data(doc(b.label))[0], "key": b.key}
@@ -81,4 +93,5 @@ def reply_from_data(data: Mapping[str, Any]) -> Reply:
         buttons=tuple(buttons),
         attachment=attachment,
         private=bool(data.get("private", False)),
+        confidential=bool(data.get("confidential", False)),
     )

@@ -66,7 +66,18 @@ class Moment:
     tz: str = "UTC"
 
 
-Inline: TypeAlias = Text | Num | Msg | Bold | Italic | Code | Link | Moment
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A user named so that their own platform notifies them (`platform` is "discord",
+    "telegram", …). A renderer for any other platform shows `fallback_name` as plain text, and
+    a platform only lets the mention ping that one user (never roles or everyone)."""
+
+    platform: str
+    user_id: str
+    fallback_name: str
+
+
+Inline: TypeAlias = Text | Num | Msg | Bold | Italic | Code | Link | Moment | Mention
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +132,32 @@ def doc(*blocks: Block | Msg) -> Document:
     return tuple(Para((block,)) if isinstance(block, Msg) else block for block in blocks)
 
 
+def mentioned_users(document: Sequence[Block], platform: str) -> list[str]:
+    """The ids of the users of `platform` that `document` mentions, once each, in order."""
+    found: dict[str, None] = {}
+
+    def walk(nodes: Sequence[Inline]) -> None:
+        for node in nodes:
+            match node:
+                case Mention(node_platform, user_id, _name) if node_platform == platform:
+                    found[user_id] = None
+                case Msg(args=args):
+                    walk(tuple(args.values()))
+                case Bold(children) | Italic(children) | Link(children=children):
+                    walk(children)
+                case _:
+                    pass
+
+    for block in document:
+        match block:
+            case Para(children) | Quote(children):
+                walk(children)
+            case Bullets(items):
+                for item in items:
+                    walk(item)
+    return list(found)
+
+
 # --- serialisation (outbox payloads keep the tree, so they are rendered at send time) ---
 
 
@@ -166,6 +203,8 @@ def _inline_to_data(node: Inline) -> dict[str, Any]:
             return {"t": "a", "url": url, "c": _inlines_to_data(children)}
         case Moment(at, tz):
             return {"t": "time", "v": at.astimezone(UTC).isoformat(), "tz": tz}
+        case Mention(platform, user_id, name):
+            return {"t": "mention", "p": platform, "id": user_id, "n": name}
 
 
 def _block_from_data(item: Mapping[str, Any]) -> Block:
@@ -201,4 +240,6 @@ def _inline_from_data(item: Mapping[str, Any]) -> Inline:
         return Link(str(item["url"]), _inlines_from_data(item["c"]))
     if kind == "time":
         return Moment(datetime.fromisoformat(item["v"]), str(item["tz"]))
+    if kind == "mention":
+        return Mention(str(item["p"]), str(item["id"]), str(item["n"]))
     raise ValueError(f"unknown inline {kind!r}")

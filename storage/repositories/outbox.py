@@ -249,6 +249,17 @@ class OutboxRepository(Repository):
             last_error=_errors(error),
         )
 
+    async def cancel(self, message_id: int, owner: str, reason: str) -> bool:
+        """Withdrawn before it was sent (nothing to say any more): `cancelled`, never sent.
+        False if the lease was lost."""
+        return await self._settle(
+            message_id,
+            owner,
+            status=OutboxStatus.CANCELLED.value,
+            last_error=_errors(reason),
+            lease_until=None,
+        )
+
     async def expire(self, message_id: int, owner: str) -> bool:
         """Its `not_after` passed while it waited in the sender: `expired`, never sent."""
         return await self._settle(

@@ -224,3 +224,12 @@ class ConsoleCourier:
         self._adapter.print_document(doc(header), delivery.locale)
         self._adapter.print_reply(delivery.reply, delivery.locale)
         return Sent(f"console-{delivery.outbox_id}")
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply, locale: str) -> Outcome:
+        """A live message changed: print its new text (a terminal cannot edit lines above)."""
+        self._adapter.print_reply(reply, locale)
+        return Sent(message_id)
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """The console has nothing to pin a message to."""
+        return False

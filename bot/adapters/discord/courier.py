@@ -10,7 +10,7 @@ import aiohttp
 import discord
 
 from bot.adapters.discord.interactions import Bridge
-from bot.adapters.discord.render import DiscordRenderer
+from bot.adapters.discord.render import DiscordRenderer, allowed_mentions
 from bot.core.actors import ChatKind, Platform
 from bot.core.delivery import (
     Delivery,
@@ -22,6 +22,7 @@ from bot.core.delivery import (
     Sent,
     Transient,
 )
+from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ class DiscordCourier:
             kwargs: dict[str, Any] = {
                 "content": page or None,
                 "nonce": delivery.nonce if index == 0 else f"{delivery.nonce}.{index}",
-                "allowed_mentions": discord.AllowedMentions.none(),
+                # Pings nobody, unless the reply mentions a user on purpose: then that user.
+                "allowed_mentions": allowed_mentions(reply.body, page),
             }
             if index == len(pages) - 1:
                 kwargs.update(extras)
@@ -99,6 +101,43 @@ class DiscordCourier:
         if first is None:
             return Failed("empty message")
         return Sent(str(first.id))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply, locale: str) -> Outcome:
+        """Edit a live message (its first page); `Gone` when it was deleted."""
+        if not (chat_id.isdigit() and message_id.isdigit()):
+            return Failed(f"not Discord ids: {chat_id!r}, {message_id!r}")
+        renderer = DiscordRenderer(self._bridge.catalogues.translator(locale))
+        message = self._bridge.client.get_partial_messageable(int(chat_id)).get_partial_message(
+            int(message_id)
+        )
+        try:
+            async with asyncio.timeout(self._timeout):
+                await message.edit(
+                    content=renderer.pages(reply.body)[0],
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+        except discord.RateLimited as error:
+            return RetryAfter(error.retry_after)
+        except (discord.Forbidden, discord.NotFound) as error:
+            return Gone(_describe(error))  # 10008 unknown message: deleted by someone
+        except discord.HTTPException as error:
+            return _outcome_of(error)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            return Transient(f"{type(error).__name__}: {error}")
+        return Sent(message_id)
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Pin a message; False without Manage Messages (or Pin Messages) there."""
+        if not (chat_id.isdigit() and message_id.isdigit()):
+            return False
+        channel = self._bridge.client.get_partial_messageable(int(chat_id))
+        try:
+            async with asyncio.timeout(self._timeout):
+                await channel.get_partial_message(int(message_id)).pin()
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as error:
+            log.info("discord: cannot pin in %s: %s", chat_id, error)
+            return False
+        return True
 
     async def _channel(self, delivery: Delivery) -> discord.abc.Messageable:
         client = self._bridge.client

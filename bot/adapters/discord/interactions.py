@@ -13,7 +13,7 @@ import discord
 
 from bot.adapters.discord.buttons import Buttons
 from bot.adapters.discord.probe import DiscordProbe
-from bot.adapters.discord.render import DiscordRenderer
+from bot.adapters.discord.render import DiscordRenderer, allowed_mentions
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
 from bot.core.commands import Command
 from bot.core.dispatcher import Call, Dispatcher, Response
@@ -174,7 +174,7 @@ class Bridge:
             kwargs: dict[str, Any] = {
                 "content": page or None,
                 "ephemeral": private,
-                "allowed_mentions": discord.AllowedMentions.none(),
+                "allowed_mentions": allowed_mentions(reply.body, page),
             }
             if last:
                 kwargs.update(extras)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.core.render import MarkupRenderer, utf16_length
-from bot.core.richtext import Block, Moment
+from bot.core.richtext import Block, Mention, Moment, mentioned_users
 
 MESSAGE_LIMIT = 2000
 # Discord counts a message's length in characters; UTF-16 units are never fewer, so a page
@@ -69,6 +69,26 @@ class DiscordRenderer(MarkupRenderer):
         """A Discord timestamp: every reader sees it in their own time zone and language."""
         return f"<t:{int(node.at.timestamp())}:F>"
 
+    def mention(self, node: Mention) -> str:
+        """`<@id>` for a Discord user (it pings only when `allowed_mentions` lists them)."""
+        if node.platform == "discord" and node.user_id.isdigit():
+            return f"<@{node.user_id}>"
+        return self.escape(node.fallback_name)
+
     def pages(self, document: Sequence[Block]) -> list[str]:
         """The document cut into messages Discord accepts (≤ 2000 characters each)."""
         return self.render_pages(document, MESSAGE_LIMIT, measure)
+
+
+def allowed_mentions(document: Sequence[Block], page: str) -> discord.AllowedMentions:
+    """Who one message (`page`, rendered from `document`) may ping: exactly the Discord users
+    the document mentions on purpose (`Mention` nodes) whose mention is on this page; never
+    roles, @everyone or @here. Mentions typed by users are escaped and stay inert."""
+    users = [
+        discord.Object(id=int(user_id))
+        for user_id in mentioned_users(document, "discord")
+        if user_id.isdigit() and f"<@{user_id}>" in page
+    ]
+    if not users:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(everyone=False, users=users, roles=False, replied_user=False)

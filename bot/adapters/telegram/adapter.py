@@ -42,6 +42,7 @@ from bot.adapters.telegram.commands import CommandRouter
 from bot.adapters.telegram.courier import TelegramCourier
 from bot.adapters.telegram.events import MembershipEvents
 from bot.adapters.telegram.forms import FormFlow
+from bot.adapters.telegram.heldreplies import HeldReplies
 from bot.adapters.telegram.outgoing import Poster
 from bot.adapters.telegram.presses import ButtonPresses
 from bot.adapters.telegram.probe import TelegramProbe
@@ -123,6 +124,13 @@ class TelegramAdapter:
             probe=self._probe,
             bot_username=self.bot_username,
         )
+        held = HeldReplies(
+            dispatcher=dispatcher,
+            database=database,
+            clock=clock,
+            poster=self._poster,
+            bot_username=self.bot_username,
+        )
         router = CommandRouter(
             dispatcher=dispatcher,
             admins=self._admins,
@@ -130,6 +138,7 @@ class TelegramAdapter:
             forms=self._forms,
             probe=self._probe,
             bot_username=self.bot_username,
+            held=held,
         )
         presses = ButtonPresses(
             dispatcher=dispatcher,
@@ -137,6 +146,7 @@ class TelegramAdapter:
             poster=self._poster,
             codec=self._codec,
             probe=self._probe,
+            held=held,
         )
         events = MembershipEvents(place_events, self._admins)
         self._courier = TelegramCourier(self._poster)

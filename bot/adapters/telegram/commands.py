@@ -17,6 +17,7 @@ from telegram.constants import ChatType
 
 from bot.adapters.telegram.admins import Administrators, Incoming
 from bot.adapters.telegram.forms import FormFlow
+from bot.adapters.telegram.heldreplies import HeldReplies
 from bot.adapters.telegram.outgoing import Poster
 from bot.adapters.telegram.serial import KeyedLocks
 from bot.core.command_line import bind_arguments, split_command_line
@@ -41,7 +42,9 @@ class CommandRouter:
         forms: FormFlow,
         probe: PlaceProbe,
         bot_username: Callable[[], str],
+        held: HeldReplies,
     ) -> None:
+        self._held = held
         self._dispatcher = dispatcher
         self._admins = admins
         self._poster = poster
@@ -121,9 +124,11 @@ class CommandRouter:
         await self._poster.answer(incoming, await self._dispatcher.execute(prepared))
 
     async def _start(self, incoming: Incoming, payload: str) -> None:
-        """/start: a deep link's token opens its form; a bare /start says hello."""
+        """/start: a deep link's token opens its form or held answer; a bare /start says
+        hello."""
         if payload and not incoming.in_group:
-            await self._forms.open_link(incoming, payload)
+            if not await self._held.open(incoming, payload):
+                await self._forms.open_link(incoming, payload)
             return
         locale = await self._dispatcher.locale_for(incoming.where)
         await self._poster.answer(incoming, Response(Reply(doc(msg("telegram.welcome"))), locale))

@@ -17,6 +17,7 @@ from bot.adapters.telegram.outgoing import Poster, chat_id_of, is_unreachable, r
 from bot.core import delivery as outcomes
 from bot.core.actors import Platform
 from bot.core.delivery import Delivery, Outcome, RateLimits
+from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +70,27 @@ class TelegramCourier:
             )
             return outcome
         return outcomes.Sent(str(message_id))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply, locale: str) -> Outcome:
+        """Edit a live message. "Not modified" is success; a message deleted is `Gone`."""
+        try:
+            await self._poster.edit_text(chat_id_of(chat_id), int(message_id), reply, locale)
+        except BadRequest as error:
+            text = error.message.lower()
+            if "not modified" in text:
+                return outcomes.Sent(message_id)
+            if "not found" in text or "can't be edited" in text:
+                return outcomes.Gone(error.message)
+            return outcome_of(error)
+        except TelegramError as error:
+            return outcome_of(error)
+        return outcomes.Sent(message_id)
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        """Pin quietly; False when the bot may not pin there (not an administrator)."""
+        try:
+            await self._poster.pin(chat_id_of(chat_id), int(message_id))
+        except TelegramError as error:
+            log.info("telegram: cannot pin in %s: %s", chat_id, error.message)
+            return False
+        return True

@@ -12,6 +12,7 @@ from typing import TypeAlias
 
 from telegram import (
     Bot,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
@@ -28,7 +29,7 @@ from bot.core.dispatcher import Response
 from bot.core.i18n import Catalogues
 from bot.core.render import PlainRenderer
 from bot.core.replies import Button, Reply
-from bot.core.richtext import Document
+from bot.core.richtext import Document, doc, msg
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,21 @@ class Poster:
             return 0
         return first
 
+    async def edit_text(self, chat_id: ChatId, message_id: int, reply: Reply, locale: str) -> None:
+        """Replace a message's text with `reply`'s first page. Raises `TelegramError`."""
+        pages = self.renderer(locale).pages(reply.body)
+        await self._bot.edit_message_text(
+            pages[0],
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=PARSE_MODE,
+            link_preview_options=NO_PREVIEW,
+        )
+
+    async def pin(self, chat_id: ChatId, message_id: int) -> None:
+        """Pin a message without notifying anyone. Raises `TelegramError`."""
+        await self._bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+
     async def document(
         self, chat_id: ChatId, document: Document, locale: str, markup: Markup | None = None
     ) -> None:
@@ -152,11 +168,15 @@ class Poster:
 
         A private reply to someone in a group goes to their private chat; if they never
         started the bot (or blocked it), or are an anonymous administrator, it becomes a quiet
-        reply in the group: Telegram has no "only you can see this" in groups.
+        reply in the group: Telegram has no "only you can see this" in groups. A confidential
+        reply never does: the group only sees a button that opens the private chat.
         """
         reply = response.reply
         if reply.private and incoming.in_group:
             if incoming.user_id is not None and await self._privately(incoming.user_id, response):
+                return
+            if reply.confidential:
+                await self._point_to_private_chat(incoming, response.locale)
                 return
             quiet = True
         else:
@@ -204,6 +224,22 @@ class Poster:
                 log.warning("telegram: cannot answer in %s: %s", chat_id, error.message)
                 return
         log.warning("telegram: answer to %s not sent after a retry", chat_id)
+
+    async def _point_to_private_chat(self, incoming: Incoming, locale: str) -> None:
+        label = self.plain(locale).message(msg("telegram.open_private_chat"))
+        url = f"https://t.me/{self._bot.username}"
+        await self.answer_in(
+            incoming.chat_id,
+            Response(Reply(doc(msg("telegram.confidential_in_private"))), locale),
+            markup=InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]]),
+            reply_to=incoming.message_id,
+            thread_id=incoming.thread_id,
+            quiet=True,
+        )
+
+    async def privately(self, user_id: int, response: Response) -> bool:
+        """Send `response` to the user's private chat; False if Telegram refused it."""
+        return await self._privately(user_id, response)
 
     async def _privately(self, user_id: int, response: Response) -> bool:
         try:

@@ -5,7 +5,8 @@ every press gets an answer, including one on an expired or unknown button ("no l
 active", as an alert). A short private reply is itself the answer, as an alert only the
 presser sees: the nearest Telegram has to Discord's ephemeral messages. Anything longer, with
 buttons or a file, goes as a message (private replies to the user's private chat when
-possible).
+possible). When the presser never started the bot, such a private answer is held behind a
+deep link that the press opens (see `heldreplies`), not shown in the group.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.adapters.telegram.admins import Administrators
 from bot.adapters.telegram.buttons import ButtonCodec
+from bot.adapters.telegram.heldreplies import HeldReplies
 from bot.adapters.telegram.outgoing import Poster
 from bot.adapters.telegram.render import ALERT_LIMIT
 from bot.core.dispatcher import Dispatcher
@@ -39,7 +41,9 @@ class ButtonPresses:
         poster: Poster,
         codec: ButtonCodec,
         probe: PlaceProbe,
+        held: HeldReplies,
     ) -> None:
+        self._held = held
         self._dispatcher = dispatcher
         self._admins = admins
         self._poster = poster
@@ -69,12 +73,24 @@ class ButtonPresses:
             if utf16_length(text) <= ALERT_LIMIT:
                 await self._answer_query(query, text)
                 return
+        if reply.private and incoming.in_group and incoming.user_id is not None:
+            if await self._poster.privately(incoming.user_id, response):
+                await self._answer_query(query, None)
+                return
+            # Not started (or blocked): a link that opens the private chat, answer inside.
+            link = await self._held.hold(incoming, response)
+            await self._answer_query(query, None, url=link)
+            return
         await self._answer_query(query, None)
         await self._poster.answer(incoming, response)
 
-    async def _answer_query(self, query: CallbackQuery, alert: str | None) -> None:
+    async def _answer_query(
+        self, query: CallbackQuery, alert: str | None, *, url: str | None = None
+    ) -> None:
         try:
-            if alert is None:
+            if url is not None:
+                await query.answer(url=url)
+            elif alert is None:
                 await query.answer()
             else:
                 await query.answer(alert, show_alert=True)

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 
 from bot.core.render import MarkupRenderer, utf16_length
-from bot.core.richtext import Block
+from bot.core.richtext import Block, Mention
 
 # Telegram's limits, counted in UTF-16 code units after the markup is parsed. Pages are
 # measured on the markup itself, which is never shorter, so a page that fits here fits there.
@@ -41,6 +41,12 @@ class TelegramRenderer(MarkupRenderer):
 
     def quote(self, inner: str) -> str:
         return f"<blockquote>{inner}</blockquote>"
+
+    def mention(self, node: Mention) -> str:
+        """A Telegram user as a link to their profile: Telegram notifies that user only."""
+        if node.platform == "telegram" and node.user_id.isdigit():
+            return f'<a href="tg://user?id={node.user_id}">{self.escape(node.fallback_name)}</a>'
+        return self.escape(node.fallback_name)
 
     def pages(self, document: Sequence[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
         """The document as messages of at most `limit` UTF-16 units, cut on safe boundaries."""

@@ -27,8 +27,15 @@ from bot.core.actors import ChatKind, Platform
 from bot.core.clock import Clock
 from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter, Transient
 from bot.core.outbox.backoff import Backoff, Jitter
+from bot.core.outbox.compose import (
+    Composed,
+    ComposeRequest,
+    Composers,
+    budget_for,
+    compose_together,
+)
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
-from bot.core.outbox.settle import DropChat, HoldChat, SendTo, Settler
+from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
 from bot.core.replies import reply_from_data
 from storage.database import Database
 from storage.records import ClaimedMessage
@@ -83,9 +90,13 @@ class OutboxSender:
         *,
         limiter: RateLimiter | None = None,
         jitter: Jitter = random.random,
+        on_recipient_gone: RecipientGone | None = None,
+        composers: Composers | None = None,
     ) -> None:
         """`owner` names this process's leases (see `make_owner`); `limiter` defaults to
-        one built from `courier.limits`; `jitter` draws the back-off fractions.
+        one built from `courier.limits`; `jitter` draws the back-off fractions;
+        `on_recipient_gone` runs when a private chat refuses a message for good (see
+        `settle`); `composers` build the rows whose payload says `compose` (see `compose`).
         """
         self._db = database
         self._courier = courier
@@ -94,9 +105,12 @@ class OutboxSender:
         self._settings = settings or SenderSettings()
         self._limiter = limiter or RateLimiter(courier.limits)
         self._platform = courier.platform.value
+        self._composers = composers or Composers()
         self._queues: dict[str, deque[ClaimedMessage]] = {}  # rows in hand, per chat
         self._workers: dict[str, asyncio.Task[None]] = {}  # one per queue
         self._in_hand: set[int] = set()
+        # Rows of the last claims composed together (see `_compose_claimed`), by outbox id.
+        self._composed: dict[int, Composed | None] = {}
         self._sending: set[asyncio.Task[None]] = set()  # workers past the limiter
         self._wakeup = asyncio.Event()
         self._backlog = False  # the last claim was full: more rows are probably due
@@ -113,6 +127,7 @@ class OutboxSender:
             self._settings.backoff,
             jitter,
             self._totals,
+            on_recipient_gone=on_recipient_gone,
         )
 
     # --- public API --------------------------------------------------------------------
@@ -164,6 +179,7 @@ class OutboxSender:
         self._queues.clear()
         self._workers.clear()
         self._in_hand.clear()
+        self._composed.clear()
         self._sending.clear()
         try:
             async with self._db.transaction() as tx:
@@ -221,6 +237,7 @@ class OutboxSender:
                 limit,
             )
         self._totals["claimed"] += len(claimed)
+        await self._compose_claimed(claimed)
         for message in claimed:
             if message.id in self._in_hand:
                 continue  # our own lease ran out while it waited here; it is still queued
@@ -232,9 +249,17 @@ class OutboxSender:
                 )
         return len(claimed)
 
+    async def _compose_claimed(self, claimed: Iterable[ClaimedMessage]) -> None:
+        """Compose the batch's composed rows together, now: they go out within seconds, and
+        one by one they would read the same data many times. A row deferred or retried goes
+        back to the table and is composed again when claimed again (see `compose_together`)."""
+        requests = [self._request(message) for message in claimed if "compose" in message.payload]
+        self._composed.update(await compose_together(self._composers, requests))
+
     def _done_with(self, messages: Iterable[ClaimedMessage]) -> None:
         for message in messages:
             self._in_hand.discard(message.id)
+            self._composed.pop(message.id, None)
         if self._backlog and self._room() >= self._refill_at:
             self._wakeup.set()
 
@@ -278,9 +303,12 @@ class OutboxSender:
             return
         message = kept
         try:
-            delivery = self._delivery(message)
+            delivery = await self._delivery(message)
         except (KeyError, TypeError, ValueError, AssertionError, IndexError):
             await self._settler.unreadable(message)
+            return
+        if delivery is None:  # composed at send time, and there is nothing to send now
+            await self._settler.withdrawn(message, "nothing to send when it was due")
             return
         try:
             outcome = await self._send(message, delivery, queue)
@@ -349,15 +377,40 @@ class OutboxSender:
     def _overdue(self, message: ClaimedMessage) -> bool:
         return message.not_after is not None and self._clock.now() >= message.not_after
 
-    def _delivery(self, message: ClaimedMessage) -> Delivery:
+    async def _delivery(self, message: ClaimedMessage) -> Delivery | None:
         payload = message.payload
+        chat_kind = ChatKind(message.chat_kind)
+        if "compose" not in payload:
+            reply, locale = reply_from_data(payload["reply"]), str(payload.get("locale", "en"))
+        elif message.id in self._composed:  # composed with its batch (`_compose_claimed`)
+            composed = self._composed.pop(message.id)
+            if composed is None:
+                return None
+            reply, locale = composed.reply, composed.locale
+        else:
+            # Composed now, from the database as it is, so that a retry shows fresh figures.
+            composer = self._composers.get(str(payload["compose"]))
+            composed = await composer.compose(self._request(message))
+            if composed is None:
+                return None
+            reply, locale = composed.reply, composed.locale
         return Delivery(
             outbox_id=message.id,
             dedupe_key=message.dedupe_key,
             chat_id=message.chat_id,
-            chat_kind=ChatKind(message.chat_kind),
-            reply=reply_from_data(payload["reply"]),
-            locale=str(payload.get("locale", "en")),
+            chat_kind=chat_kind,
+            reply=reply,
+            locale=locale,
+        )
+
+    def _request(self, message: ClaimedMessage) -> ComposeRequest:
+        platform = self._courier.platform
+        return ComposeRequest(
+            message.id,
+            platform,
+            ChatKind(message.chat_kind),
+            message.payload,
+            budget_for(platform),
         )
 
     @staticmethod

@@ -8,7 +8,9 @@ What each outcome does to the row:
   jitter, counted; `dead` once `max_attempts` is reached.
 - Failed: `failed`, never retried unchanged.
 - Gone: `gone`; the chat's other unsent rows are cancelled and, for a group, its place is
-  marked inactive, all in one transaction. Never retried.
+  marked inactive, all in one transaction. Never retried. For a private chat, the sender's
+  `on_recipient_gone` hook (if any) runs in that same transaction, so that features can stop
+  writing to that user (e.g. mark a DM opt-in inactive) and reach them another way.
 - Moved: the row, the chat's other rows and the place take the new chat id, in one
   transaction, and the row is sent there at once.
 
@@ -24,7 +26,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeAlias, TypeVar
 
 from bot.core.actors import ChatKind
@@ -64,6 +66,26 @@ class SendTo:
 Next: TypeAlias = HoldChat | DropChat | SendTo | None
 
 
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """A private chat that refused a message for good: the user blocked the bot, closed their
+    DMs, never started it, or is gone. `user_id` is the chat's id (the user's id on
+    `platform`); `dedupe_key`, `place_id` and `user_key` are the refused row's."""
+
+    platform: str
+    user_id: str
+    dedupe_key: str
+    place_id: int | None
+    user_key: str | None
+    reason: str
+    at: datetime
+
+
+# Runs inside the transaction that records the refusal. It must not commit nor talk to the
+# network; if it raises, its writes are undone and the refusal is still recorded.
+RecipientGone: TypeAlias = Callable[[Tx, Unreachable], Awaitable[None]]
+
+
 class Settler:
     """Writes the outcomes of one sender's rows under its lease, and counts them."""
 
@@ -76,8 +98,11 @@ class Settler:
         backoff: Backoff,
         jitter: Jitter,
         totals: Counter[str],
+        *,
+        on_recipient_gone: RecipientGone | None = None,
     ) -> None:
         self._db = database
+        self._on_recipient_gone = on_recipient_gone
         self._clock = clock
         self._owner = owner
         self._platform = platform
@@ -133,6 +158,12 @@ class Settler:
             message,
             "failed",
             lambda tx: tx.outbox.fail(message.id, self._owner, "unreadable payload"),
+        )
+
+    async def withdrawn(self, message: ClaimedMessage, why: str) -> None:
+        """Nothing is to be sent for it any more (its composer said so): `cancelled`."""
+        await self._record(
+            message, "cancelled", lambda tx: tx.outbox.cancel(message.id, self._owner, why)
         )
 
     async def again_now(self, message: ClaimedMessage, why: str) -> None:
@@ -203,6 +234,8 @@ class Settler:
                 return _LEASE_LOST
             if delivery.chat_kind is ChatKind.GROUP:
                 await tx.places.deactivate_chat(platform, delivery.chat_id, now, reason[:200])
+            elif self._on_recipient_gone is not None:
+                await self._tell_gone(tx, message, delivery, reason)
             return cancelled
 
         cancelled = await self._write(message.id, write)
@@ -220,6 +253,29 @@ class Settler:
             reason,
             cancelled,
         )
+
+    async def _tell_gone(
+        self, tx: Tx, message: ClaimedMessage, delivery: Delivery, reason: str
+    ) -> None:
+        assert self._on_recipient_gone is not None
+        gone = Unreachable(
+            platform=self._platform,
+            user_id=delivery.chat_id,
+            dedupe_key=message.dedupe_key,
+            place_id=message.place_id,
+            user_key=message.user_key,
+            reason=reason[:200],
+            at=self._clock.now(),
+        )
+        try:
+            # A savepoint: a failing hook must not undo the refusal itself, or the row would
+            # be sent again, and a 403 repeated (Discord bans IPs that collect them).
+            async with tx.connection.begin_nested():
+                await self._on_recipient_gone(tx, gone)
+        except Exception:
+            logger.exception(
+                "%s outbox %d: the recipient-gone hook failed", self._platform, message.id
+            )
 
     async def _move(self, message: ClaimedMessage, delivery: Delivery, new_chat_id: str) -> bool:
         owner, now, platform, old = self._owner, self._clock.now(), self._platform, delivery.chat_id

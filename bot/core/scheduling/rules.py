@@ -3,6 +3,11 @@
 A rule is stored as JSON in `schedules.rule`:
 
     {"type": "once", "at": "2026-05-01T18:00"}              a local date-time, fires once
+    {"type": "once", "at_utc": "2026-05-01T17:00:00Z"}      an instant, fires once (e.g. a
+                                                            reminder N minutes before a
+                                                            local start: computed in UTC,
+                                                            so it never lands on a repeated
+                                                            or missing local hour)
     {"type": "daily", "time": "01:30"}                      every local day at HH:MM
     {"type": "weekly", "weekdays": ["mon", "thu"], "time": "18:00"}
     {"type": "monthly", "day": 31, "time": "09:00"}         a month without that day (April,
@@ -11,8 +16,9 @@ A rule is stored as JSON in `schedules.rule`:
     {"type": "interval", "seconds": 900, "start": "2026-06-01T12:00:00Z"}
 
 Every occurrence has a `local_key`: the local wall-clock date-time of the rule as ISO text
-("2026-10-25T01:30"), or for an interval its UTC instant ("2026-06-01T12:15:00Z"). Occurrences
-are unique per (schedule, local_key), which is what makes a repeated local time fire once.
+("2026-10-25T01:30"), or for an interval (and an `at_utc` once) its UTC instant
+("2026-06-01T12:15:00Z"). Occurrences are unique per (schedule, local_key), which is what makes
+a repeated local time fire once.
 
 Daylight saving, decided here and nowhere else:
 - a local time that occurs twice (autumn fall-back) has one key and fires once, at its first
@@ -80,7 +86,8 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Once:
-    at: datetime  # naive: local wall-clock date-time
+    at: datetime  # naive: local wall-clock date-time; with `utc`, an aware UTC instant
+    utc: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +135,7 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
         raise ValueError("a rule is an object with a 'type'")
     kind = data.get("type")
     fields = {
-        "once": {"at"},
+        "once": {"at", "at_utc"},
         "daily": {"time"},
         "weekly": {"weekdays", "time"},
         "monthly": {"day", "time"},
@@ -140,6 +147,10 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
     if unknown:
         raise ValueError(f"a {kind} rule has no field(s) {sorted(unknown)}")
     if kind == "once":
+        if "at_utc" in data:
+            if "at" in data:
+                raise ValueError("a once rule has either 'at' (local) or 'at_utc', not both")
+            return Once(_utc_instant(data.get("at_utc")), utc=True)
         return Once(_local_datetime(data.get("at")))
     if kind == "daily":
         return Daily(_clock_time(data.get("time")))
@@ -165,6 +176,8 @@ def parse_rule(data: Mapping[str, Any]) -> Rule:
 def rule_to_json(rule: Rule) -> dict[str, Any]:
     """The JSON form of `rule`; `parse_rule(rule_to_json(r)) == r`."""
     if isinstance(rule, Once):
+        if rule.utc:
+            return {"type": "once", "at_utc": _utc_key(rule.at)}
         return {"type": "once", "at": rule.at.isoformat(timespec="minutes")}
     if isinstance(rule, Daily):
         return {"type": "daily", "time": _hhmm(rule.at)}
@@ -245,6 +258,10 @@ def _slots(rule: Rule, tz: ZoneInfo, after: datetime) -> Iterator[Slot]:
         yield from _interval_slots(rule, after)
         return
     if isinstance(rule, Once):
+        if rule.utc:
+            if rule.at > after:
+                yield Slot(_utc_key(rule.at), rule.at)
+            return
         due = local_to_utc(rule.at.date(), rule.at.time(), tz)
         if due > after:
             yield Slot(_local_key(rule.at.date(), rule.at.time()), due)
@@ -329,7 +346,7 @@ def _utc_instant(value: object) -> datetime:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             return parsed.astimezone(UTC)
-    raise ValueError(f"an interval's start is an ISO instant with offset or Z, not {value!r}")
+    raise ValueError(f"an instant is written in ISO form with an offset or Z, not {value!r}")
 
 
 def _weekdays(value: object) -> frozenset[int]:

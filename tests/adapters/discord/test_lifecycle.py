@@ -120,7 +120,9 @@ async def test_sync_publishes_the_commands_to_one_server_or_globally(
         f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands",
         f"/applications/{APP_ID}/commands",
     ]
-    assert to_guild == globally == ["setup", "help", "campaign", "place", "roles"]
+    assert to_guild == globally
+    # Every cog's commands are published; these are the core's (features add their own).
+    assert {"setup", "help", "campaign", "place", "roles"} <= set(to_guild)
     setup = puts[1].body[0]  # type: ignore[index]
     assert str(setup["default_member_permissions"]) == "32"  # Manage Server: a hint only
     assert setup["contexts"] == [0]  # servers only

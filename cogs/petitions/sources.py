@@ -1,0 +1,316 @@
+"""Reading a petition's count from the web: fetching with httpx, parsing JSON or HTML.
+
+Fetching is careful because the address comes from organisers in a chat, not from the
+operator: only http and https; every address the host name resolves to is checked, and
+loopback, private, link-local, reserved and multicast addresses are refused unless the
+operator allows them (`CHORUS_ALLOW_PRIVATE_SOURCES`); redirects are followed by hand, each
+hop checked the same way; the whole exchange has a deadline and the body a size cap; the
+request names Chorus in its User-Agent and sends `If-None-Match` / `If-Modified-Since`.
+(A host whose DNS answer changes between our check and httpx's own lookup could still
+reach a private address; the operator's firewall is the last word there.)
+
+Every refusal is a `SourceError` carrying a catalogue message that names what was wrong, and
+whether trying again later may help (`transient`: timeouts, 5xx, 429, connection errors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import math
+import re
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.core.richtext import Msg, msg
+
+MAX_COUNT = 1_000_000_000
+MAX_BYTES = 2_000_000
+TIMEOUT_SECONDS = 10.0
+MAX_REDIRECTS = 3
+USER_AGENT = "Chorus/0.1 (self-hosted campaign bot; reads a petition's public count)"
+# Thousands separators seen on petition pages: comma, dot, apostrophes, ordinary, thin,
+# narrow no-break and no-break spaces, underscores.
+_SEPARATORS = re.compile(r"[,.'’_\s\u00a0\u2009\u202f]")
+_DIGITS = re.compile(r"^\d{1,12}$")
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class SourceError(Exception):
+    """What went wrong reading a source, as a message for its organisers."""
+
+    def __init__(self, message: Msg, *, transient: bool = False) -> None:
+        super().__init__(message.key)
+        self.message = message
+        self.transient = transient
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """What to read: `kind` json (url + JSON Pointer) or html (url + one-group regex)."""
+
+    kind: str
+    url: str
+    pointer: str = ""
+    pattern: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A reading: `count` None means "not modified since the last one"."""
+
+    count: int | None
+    etag: str = ""
+    last_modified: str = ""
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def parse_count_text(text: str) -> int:
+    """A count written with any usual thousands separators: "12,345", "12 345", "12.345"."""
+    digits = _SEPARATORS.sub("", text.strip())
+    if not _DIGITS.match(digits):
+        raise SourceError(msg("petitions.error.not_a_number", found=text.strip()[:40]))
+    return _bounded(int(digits))
+
+
+def to_count(value: object) -> int:
+    """A JSON value as a count: a whole non-negative number, or a string holding one."""
+    if isinstance(value, bool) or value is None:
+        raise SourceError(msg("petitions.error.not_a_number", found=json.dumps(value)))
+    if isinstance(value, int):
+        return _bounded(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise SourceError(msg("petitions.error.not_a_number", found=repr(value)))
+        return _bounded(int(value))
+    if isinstance(value, str):
+        return parse_count_text(value)
+    raise SourceError(msg("petitions.error.not_a_number", found=type(value).__name__))
+
+
+def _bounded(count: int) -> int:
+    if not 0 <= count <= MAX_COUNT:
+        raise SourceError(msg("petitions.error.out_of_range", found=count, max=MAX_COUNT))
+    return count
+
+
+def check_pointer(pointer: str) -> list[str]:
+    """The reference tokens of an RFC 6901 JSON Pointer ("" is the whole document)."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise SourceError(msg("petitions.error.bad_pointer", pointer=pointer))
+    tokens = pointer[1:].split("/")
+    for token in tokens:
+        if re.search(r"~(?![01])", token):
+            raise SourceError(msg("petitions.error.bad_pointer", pointer=pointer))
+    # ~1 first, then ~0: "~01" is "~1" literally, not "/" (RFC 6901, section 4).
+    return [token.replace("~1", "/").replace("~0", "~") for token in tokens]
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value `pointer` names in `document`; a SourceError naming where it stopped."""
+    value = document
+    walked = ""
+    for token in check_pointer(pointer):
+        walked += "/" + token.replace("~", "~0").replace("/", "~1")
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and re.fullmatch(r"0|[1-9]\d*", token):
+            index = int(token)
+            if index >= len(value):
+                raise SourceError(msg("petitions.error.pointer_missing", pointer=walked))
+            value = value[index]
+        else:
+            raise SourceError(msg("petitions.error.pointer_missing", pointer=walked))
+    return value
+
+
+def check_pattern(pattern: str) -> re.Pattern[str]:
+    """A regular expression with exactly one capture group (the count)."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise SourceError(msg("petitions.error.bad_pattern", error=str(error))) from None
+    if compiled.groups != 1:
+        raise SourceError(msg("petitions.error.pattern_groups", groups=compiled.groups))
+    return compiled
+
+
+def count_in_json(body: bytes, pointer: str) -> int:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        if body.lstrip()[:1] == b"<":
+            raise SourceError(msg("petitions.error.html_not_json")) from None
+        raise SourceError(msg("petitions.error.not_json")) from None
+    return to_count(resolve_pointer(document, pointer))
+
+
+def count_in_html(text: str, pattern: str) -> int:
+    match = check_pattern(pattern).search(text)
+    if match is None or match.group(1) is None:
+        raise SourceError(msg("petitions.error.no_match"))
+    return parse_count_text(match.group(1))
+
+
+def check_link(url: str) -> None:
+    """A public link to show people (never fetched): it must be an http(s) address."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise SourceError(msg("petitions.error.bad_url", url=url[:200])) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise SourceError(msg("petitions.error.bad_url", url=url[:200]))
+
+
+# --- fetching --------------------------------------------------------------------------
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (the operating system's resolver)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+
+
+class Fetcher:
+    """Reads sources over HTTP, with the checks above."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        timeout: float = TIMEOUT_SECONDS,
+        max_bytes: int = MAX_BYTES,
+        resolver: Resolver = system_resolver,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._allow_private = allow_private
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._resolver = resolver
+        self._transport = transport
+
+    def _client(self) -> httpx.AsyncClient:
+        # A client per read: polls are minutes apart, and nothing stays open between them.
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self._timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            transport=self._transport,
+            trust_env=False,  # no proxy from the environment: the address check is ours
+        )
+
+    async def read(self, spec: SourceSpec, etag: str = "", last_modified: str = "") -> Fetched:
+        """The count at `spec` now; Fetched(None) when the server says it has not changed."""
+        if spec.kind == "json":
+            check_pointer(spec.pointer)
+        else:
+            check_pattern(spec.pattern)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        try:
+            async with asyncio.timeout(self._timeout * 2):
+                response, body = await self._get(spec.url, headers)
+        except TimeoutError:
+            raise SourceError(msg("petitions.error.timeout"), transient=True) from None
+        except httpx.TimeoutException:
+            raise SourceError(msg("petitions.error.timeout"), transient=True) from None
+        except httpx.HTTPError as error:
+            raise SourceError(
+                msg("petitions.error.network", error=type(error).__name__), transient=True
+            ) from None
+        new_etag = response.headers.get("ETag", "")
+        new_modified = response.headers.get("Last-Modified", "")
+        if response.status_code == 304:
+            return Fetched(None, new_etag or etag, new_modified or last_modified)
+        if spec.kind == "json":
+            count = count_in_json(body, spec.pointer)
+        else:
+            text = body.decode(response.encoding or "utf-8", errors="replace")
+            # A pathological pattern must not freeze the bots: search off the event loop.
+            count = await asyncio.to_thread(count_in_html, text, spec.pattern)
+        return Fetched(count, new_etag, new_modified)
+
+    async def check_url(self, url: str) -> httpx.URL:
+        """`url` parsed, if it is http(s) and its host is one we may reach."""
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise SourceError(msg("petitions.error.bad_url", url=url[:200])) from None
+        if parsed.scheme not in ("http", "https"):
+            raise SourceError(msg("petitions.error.scheme", scheme=parsed.scheme or "—"))
+        if not parsed.host:
+            raise SourceError(msg("petitions.error.bad_url", url=url[:200]))
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            addresses = await self._resolver(parsed.host, port)
+        except OSError:
+            raise SourceError(
+                msg("petitions.error.unknown_host", host=parsed.host), transient=True
+            ) from None
+        if not addresses:
+            raise SourceError(msg("petitions.error.unknown_host", host=parsed.host))
+        if not self._allow_private:
+            for address in addresses:
+                if not is_public(address):
+                    raise SourceError(
+                        msg("petitions.error.private_address", host=parsed.host, address=address)
+                    )
+        return parsed
+
+    async def _get(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        target = await self.check_url(url)
+        async with self._client() as client:
+            for _hop in range(MAX_REDIRECTS + 1):
+                async with client.stream("GET", target, headers=headers) as response:
+                    if response.is_redirect and "Location" in response.headers:
+                        location = response.headers["Location"]
+                        target = await self.check_url(str(target.join(location)))
+                        continue
+                    self._check_status(response.status_code)
+                    return response, await self._body(response)
+        raise SourceError(msg("petitions.error.redirects", max=MAX_REDIRECTS))
+
+    @staticmethod
+    def _check_status(status: int) -> None:
+        if status == 304 or 200 <= status < 300:
+            return
+        transient = status == 429 or status >= 500
+        raise SourceError(msg("petitions.error.status", status=status), transient=transient)
+
+    async def _body(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            raise SourceError(msg("petitions.error.too_large", max=self._max_bytes))
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > self._max_bytes:
+                raise SourceError(msg("petitions.error.too_large", max=self._max_bytes))
+        return bytes(body)

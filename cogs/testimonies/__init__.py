@@ -1,0 +1,35 @@
+"""Testimonies: members' stories with consent, a moderation queue, exports for advocacy."""
+
+from bot.core.clock import Clock
+from bot.core.i18n import Catalogues
+from cogs.testimonies.exporting import ExportRequest, ExportService
+from cogs.testimonies.feature import Testimonies
+from cogs.testimonies.intake import Limits
+from cogs.testimonies.model import Pseudonyms
+from cogs.testimonies.review import ReviewService
+from cogs.testimonies.service import TestimonyService
+from storage.database import Database
+
+__all__ = [
+    "ExportRequest",
+    "ExportService",
+    "Limits",
+    "Pseudonyms",
+    "ReviewService",
+    "Testimonies",
+    "TestimonyService",
+    "build_testimonies",
+]
+
+
+def build_testimonies(
+    database: Database, clock: Clock, catalogues: Catalogues, secret: str, limits: Limits
+) -> Testimonies:
+    """The cog and its services, sharing one pseudonym key (the install's secret)."""
+    pseudonyms = Pseudonyms(secret)
+    return Testimonies(
+        TestimonyService(database, clock, pseudonyms, limits),
+        ReviewService(database, clock, pseudonyms),
+        ExportService(database, clock, pseudonyms, catalogues),
+        pseudonyms,
+    )
