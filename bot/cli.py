@@ -22,17 +22,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot import doctor
-from bot.backup import BackupError, backup_sqlite, pg_dump_command
 from bot.cli_signatures import build_signatures_app
 from bot.core.errors import ConfigError
 from bot.logs import setup_logging
 from bot.settings import Settings, token_problem
-from storage.database import Database, StorageError, sqlite_path
+from storage.backup import BackupError, backup_sqlite, pg_dump_command
+from storage.database import Database, sqlite_path
+from storage.errors import StorageError
 from storage.migrations_runner import SchemaTooNew, head_revision
+from storage.urls import parse_database_url
 
 EXIT_FAILED = 1
 EXIT_UNUSABLE = 2
@@ -163,8 +163,8 @@ def backup(
     """Copy the live database to PATH (SQLite), or print the pg_dump command (PostgreSQL)."""
     with _fatal_errors():
         settings = _load_settings()
-        url = make_url(settings.database_url)
-    if url.get_backend_name() == "postgresql":
+        url = parse_database_url(settings.database_url)
+    if url.backend == "postgresql":
         typer.echo(pg_dump_command(settings.database_url, path))
         typer.echo("pg_dump reads the password from PGPASSWORD or ~/.pgpass.")
         return
@@ -234,9 +234,9 @@ def _load_settings(*, operator: bool = True) -> Settings:
     """
     settings = Settings()
     secrets = settings.secret_values()
-    password = make_url(settings.database_url).password
+    password = parse_database_url(settings.database_url).password
     if password:
-        secrets.append(str(password))
+        secrets.append(password)
     level = settings.log_level
     if operator and level == "INFO":
         level = "WARNING"
@@ -265,13 +265,6 @@ def _fatal_errors() -> Iterator[None]:
     except CommandError as error:
         # Alembic's own refusal, e.g. a revision it cannot find (a newer Chorus migrated it).
         typer.echo(f"Database migration impossible: {error}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except ArgumentError as error:
-        typer.echo(f"Invalid setting CHORUS_DATABASE_URL: {error}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except SQLAlchemyError as error:
-        # The driver's own words, typically a refused connection or an unparsable URL.
-        typer.echo(f"Database error: {error.__class__.__name__}: {error}", err=True)
         raise typer.Exit(EXIT_UNUSABLE) from None
 
 

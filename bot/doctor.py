@@ -14,12 +14,12 @@ from enum import Enum
 from urllib.parse import urlparse
 
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.core.i18n import known_locale
 from bot.settings import Settings, token_problem
 from storage.database import Database, sqlite_path
+from storage.errors import StorageError
+from storage.urls import parse_database_url
 
 PLATFORMS = ("discord", "telegram")
 # Enough of a token's tail to tell two tokens apart, too little to be of use to anyone else.
@@ -82,8 +82,8 @@ def masked(value: object) -> str:
 
 def hide_password(url: str) -> str:
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+        return parse_database_url(url).masked
+    except StorageError:
         # Not a database URL after all (say, the Telegram API URL): show only where it points.
         parsed = urlparse(url)
         if parsed.password is None:
@@ -93,15 +93,15 @@ def hide_password(url: str) -> str:
 
 def scrub_password(text: str, url: str) -> str:
     """`text` with the password of the database `url` hidden wherever it appears."""
-    password = make_url(url).password
+    password = parse_database_url(url).password
     return text.replace(password, "***") if password else text
 
 
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in the order an operator would fix them."""
     try:
-        make_url(settings.database_url)
-    except ArgumentError:
+        parse_database_url(settings.database_url)
+    except StorageError:
         checks = [Check("database", Status.FAIL, "CHORUS_DATABASE_URL is not a database URL")]
     else:
         directory = data_directory_check(settings)

@@ -19,14 +19,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.errors import StorageError
 from storage.migrations_runner import current_revision, head_revision, upgrade
 from storage.unit import Tx
+from storage.urls import parse_database_url
 
 BUSY_TIMEOUT_MS = 5000
-
-
-class StorageError(Exception):
-    """The database cannot be used as configured; the message says why and where."""
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -60,20 +58,23 @@ class Database:
     @classmethod
     @contextlib.asynccontextmanager
     async def connect(cls, url: str, *, migrate: bool = True) -> AsyncIterator[Database]:
-        """Open the database at `url`, bring its schema to the newest version, close on exit."""
+        """Open the database at `url`, bring its schema to the newest version, close on exit.
+
+        Any database failure, then or later in the block, is a `StorageError` with the
+        driver's reason, so callers never handle SQLAlchemy's exceptions themselves.
+        """
+        parse_database_url(url)
         engine = _create_engine(url)
         database = cls(engine)
         try:
-            try:
-                if migrate:
-                    await database.upgrade()
-                else:
-                    await database.check_reachable()
-            except SQLAlchemyError as error:
-                raise StorageError(
-                    f"cannot open the database: {error.__class__.__name__}: {error}"
-                ) from None
+            if migrate:
+                await database.upgrade()
+            else:
+                await database.check_reachable()
             yield database
+        except SQLAlchemyError as error:
+            reason = f"{error.__class__.__name__}: {error}"
+            raise StorageError(f"database error: {reason}") from None
         finally:
             await engine.dispose()
 

@@ -1,6 +1,10 @@
-"""Errors the repositories raise instead of driver exceptions, so callers stay SQL-free."""
+"""Errors the storage layer raises instead of driver exceptions, so callers stay SQL-free."""
 
 from __future__ import annotations
+
+
+class StorageError(Exception):
+    """The database cannot be used as configured; the message says why and where."""
 
 
 class Conflict(Exception):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup_sqlite, pg_dump_command
-from storage.backup import verify_sqlite_file
-from storage.database import Database, StorageError
+from storage.backup import BackupError, backup_sqlite, pg_dump_command, verify_sqlite_file
+from storage.database import Database
+from storage.errors import StorageError
 from tests.fakes import FakeClock
 
 
@@ -100,7 +100,7 @@ def test_a_copy_that_fails_its_check_replaces_nothing(
     def corrupt(path: Path) -> None:
         raise StorageError(f"{path} failed the SQLite integrity check: page 3 is never used")
 
-    monkeypatch.setattr("bot.backup.verify_sqlite_file", corrupt)
+    monkeypatch.setattr("storage.backup.verify_sqlite_file", corrupt)
     target = tmp_path / "backup.db"
     target.write_bytes(b"the last good backup")
     with pytest.raises(BackupError, match="integrity check"):

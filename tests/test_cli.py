@@ -222,7 +222,7 @@ def test_run_and_console_serve_and_exit_with_its_code(
 def test_the_operator_commands_do_not_load_the_platform_libraries() -> None:
     # A fresh interpreter: this test process may have imported them for other tests.
     probe = (
-        "import sys, bot.cli, bot.doctor, bot.backup;"
+        "import sys, bot.cli, bot.doctor, storage.backup;"
         "loaded = {'discord', 'telegram', 'bot.app'} & set(sys.modules);"
         "sys.exit(', '.join(sorted(loaded)) or None)"
     )

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from storage.backup import verify_sqlite_file
-from storage.database import Database, StorageError
+from storage.database import Database
+from storage.errors import StorageError
 
 PAGE_SIZE = 4096  # SQLite's default, which a new file gets
 

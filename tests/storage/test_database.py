@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import Database, StorageError
+from storage.database import Database
+from storage.errors import StorageError
 from storage.migrations_runner import SchemaTooNew
 from storage.records import NewMessage
 from tests.fakes import FakeClock
