@@ -7,7 +7,8 @@ outbox rows, and stops it before closing the database.
 
 from bot.core.outbox.backoff import Backoff
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
-from bot.core.outbox.sender import OutboxSender, SenderSettings, make_owner
+from bot.core.outbox.sender import OutboxSender
+from bot.core.outbox.settings import SenderSettings, make_owner
 
 __all__ = [
     "Backoff",

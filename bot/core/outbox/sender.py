@@ -15,18 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
-import secrets
-import socket
 from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from bot.core.actors import ChatKind, Platform
+from bot.core.actors import ChatKind
 from bot.core.clock import Clock
 from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter, Transient
-from bot.core.outbox.backoff import Backoff, Jitter
+from bot.core.outbox.backoff import Jitter
 from bot.core.outbox.compose import (
     Composed,
     ComposeRequest,
@@ -35,44 +32,13 @@ from bot.core.outbox.compose import (
     compose_together,
 )
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
+from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
 from bot.core.replies import reply_from_data
 from storage.database import Database
 from storage.records import ClaimedMessage
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class SenderSettings:
-    """How a sender claims and paces.
-
-    `batch_size` rows per claim; `concurrency` rows in hand at most (claimed, not yet
-    settled); `lease_seconds` for each claim; `poll_interval` between claims when nobody
-    calls `wake()`; `stop_grace` for in-flight sends at shutdown; a chat whose limits would
-    hold a row longer than `defer_after` seconds gets its rows back into the table until
-    then, so it does not hold places in hand that other chats could use.
-    """
-
-    batch_size: int = 20
-    concurrency: int = 32
-    lease_seconds: float = 60.0
-    poll_interval: float = 1.0
-    stop_grace: float = 5.0
-    defer_after: float = 5.0
-    backoff: Backoff = field(default_factory=Backoff)
-
-    def __post_init__(self) -> None:
-        if self.batch_size < 1 or self.concurrency < 1:
-            raise ValueError("batch_size and concurrency must be at least 1")
-        if self.lease_seconds <= 0 or self.poll_interval <= 0:
-            raise ValueError("lease_seconds and poll_interval must be positive")
-
-
-def make_owner(platform: Platform) -> str:
-    """A lease owner id unique to this process run (fits the 64-character column)."""
-    host = socket.gethostname()[:24]
-    return f"{platform.value}:{host}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class OutboxSender:
