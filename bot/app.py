@@ -18,7 +18,7 @@ from bot.core.errors import ConfigError
 from bot.core.i18n import Catalogues
 from bot.core.outbox import OutboxSender, make_owner
 from bot.core.outbox.compose import Composers
-from bot.core.places import PlaceEvents
+from bot.core.places import PlaceChanges, PlaceEvents
 from bot.core.registry import Registry
 from bot.core.scheduling import Ticker
 from bot.platforms import PlatformPlan, Terminal, plan_platforms
@@ -64,7 +64,8 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
     catalogues = Catalogues.load()
     doorbell = Doorbell()
     registry = Registry()
-    campaigns = CampaignService(database, clock, settings.invite_days)
+    place_changes = PlaceChanges()
+    campaigns = CampaignService(database, clock, settings.invite_days, place_changes)
     registry.add(Campaigns(campaigns, catalogues.locales, settings.default_timezone))
     secret = install_secret(settings)
     limits = Limits(settings.testimony_daily_limit, settings.testimony_pending_limit)
@@ -108,6 +109,7 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
     # Rows whose message is composed when it is sent (the daily digest).
     composers = Composers()
     digest = build_digest(database, clock, catalogues, ticker, composers)
+    place_changes.listen(digest.service)
     registry.add(digest.cog)
     return Core(
         settings,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from bot.core.actors import Platform
 from bot.core.clock import Clock
 from bot.core.doorbell import Doorbell
 from storage.database import Database
+from storage.records import Place
+from storage.unit import Tx
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +46,25 @@ class PlaceEvents:
         async with self._database.transaction() as tx:
             await tx.places.move(platform.value, old_id, new_id, self._clock.now())
         log.info("%s place %s moved to %s", platform.value, old_id, new_id)
+
+
+class PlaceSettingsListener(Protocol):
+    """A feature that follows a place's own settings (its time zone, language, channel)."""
+
+    async def place_changed(self, tx: Tx, before: Place, after: Place) -> None:
+        """React inside the transaction that changed the place, so both commit together."""
+        ...
+
+
+class PlaceChanges:
+    """Tells every listener when a place administrator changed the place's settings."""
+
+    def __init__(self) -> None:
+        self._listeners: list[PlaceSettingsListener] = []
+
+    def listen(self, listener: PlaceSettingsListener) -> None:
+        self._listeners.append(listener)
+
+    async def changed(self, tx: Tx, before: Place, after: Place) -> None:
+        for listener in self._listeners:
+            await listener.place_changed(tx, before, after)

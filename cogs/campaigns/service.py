@@ -12,6 +12,7 @@ from bot.core.clock import Clock
 from bot.core.commands import CampaignRole, Context
 from bot.core.errors import refuse
 from bot.core.options import UserRef
+from bot.core.places import PlaceChanges
 from storage.database import Database
 from storage.errors import Conflict
 from storage.records import Campaign, Invite, Place, RoleGrant
@@ -54,10 +55,13 @@ def normalise_code(raw: str) -> str:
 class CampaignService:
     """Creates campaigns, joins places to them, and keeps their settings and roles."""
 
-    def __init__(self, database: Database, clock: Clock, invite_days: int) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, invite_days: int, place_changes: PlaceChanges
+    ) -> None:
         self._database = database
         self._clock = clock
         self._invite_days = invite_days
+        self._place_changes = place_changes
 
     async def create(self, actor: Actor, where: PlaceRef, new: NewCampaign) -> Campaign:
         """A new campaign with this place as its first, and the caller as its organiser."""
@@ -160,6 +164,7 @@ class CampaignService:
         now = self._clock.now()
         async with self._database.transaction() as tx:
             updated = await tx.places.update_settings(place.id, now, **changes)
+            await self._place_changes.changed(tx, place, updated)
             await tx.audit.record(
                 at=now,
                 actor=context.actor.key,

@@ -104,6 +104,15 @@ class DigestService:
         async with self._db.transaction() as tx:
             return await tx.digest.save_settings(place.id, self._clock.now(), **changes)
 
+    async def place_changed(self, tx: Tx, before: Place, after: Place) -> None:
+        """A new time zone moves the schedule, by the same rules as a new time."""
+        if before.timezone == after.timezone:
+            return
+        settings = await tx.digest.settings(after.id)
+        if settings is not None and settings.enabled:
+            await self._schedule(tx, after, settings, self._clock.now(), catch_up=True)
+            self._ticker.wake()
+
     async def _next_at(self, tx: Tx, settings: DigestSettings) -> datetime | None:
         if not settings.enabled or settings.schedule_id is None:
             return None

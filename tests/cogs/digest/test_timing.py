@@ -127,3 +127,19 @@ async def test_two_processes_tick_and_send_one_digest(world: World, database_url
 
     couriers: list[FakeCourier] = list(world.couriers.values())
     assert [d.dedupe_key for c in couriers for d in c.deliveries] == ["digest:1:2026-06-01"]
+
+
+async def test_a_new_zone_for_the_place_moves_the_digest_without_doubling_a_date(
+    world: World,
+) -> None:
+    world.clock.set(utc("2026-05-31T20:00"))  # 05:00 on 1 June in Tokyo
+    await world.aki.says("/digest on")
+    await world.aki.says("/digest time 09:00")  # 00:00 UTC on 1 June
+
+    moved = await world.aki.says("/place set timezone:America/Los_Angeles")
+    sent = await world.run(utc("2026-05-31T20:00"), utc("2026-06-02T12:00"), HOUR)
+
+    assert "This place's settings are updated." in moved
+    # 13:00 on 31 May in Los Angeles: that date's 09:00 has passed unsent, so it goes now;
+    # then 09:00 on 1 June there (16:00 UTC), not 09:00 in Tokyo.
+    assert [d.dedupe_key for d in sent] == ["digest:1:2026-05-31", "digest:1:2026-06-01"]
