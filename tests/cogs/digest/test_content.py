@@ -52,9 +52,9 @@ async def test_the_next_digest_counts_from_the_last_one_sent(world: World) -> No
     )
     second = await world.run(NOON + timedelta(days=1), NOON + timedelta(days=1), timedelta(hours=1))
 
-    assert "1 new stories shared" in world.text(first[0])
+    assert "New stories shared: 1" in world.text(first[0])
     text = world.text(second[0])
-    assert "1 new stories shared" in text  # the private one is neither counted nor quoted
+    assert "New stories shared: 1" in text  # the private one is neither counted nor quoted
     assert "“New: approved after it” — Anonymous member" in text
     assert "Private" not in text
     assert "Old" not in text
