@@ -107,4 +107,6 @@ def _telegram(settings: Settings, core: Core) -> Adapter:
         place_events=core.place_events,
         database=core.database,
         clock=core.clock,
+        # Opening a held answer's link re-enables DM opt-ins that failed messages turned off.
+        on_recipient_back=core.waves.service.recipient_back,
     )

@@ -39,6 +39,11 @@ class Reply:
     `confidential` (implies private) is for what others must never read, such as stories
     awaiting review or a member's own data: where a platform cannot show it privately, the
     caller is told how to open a private chat instead of seeing it where others can.
+
+    `opens_private_chat` (implies private) marks an answer that only makes sense in the
+    user's private chat, such as the confirmation of an opt-in to private messages: where the
+    platform cannot write to the user yet (Telegram, before they start the bot), the answer
+    is kept behind a link that opens that private chat, rather than shown where others can.
     """
 
     body: Document
@@ -46,9 +51,10 @@ class Reply:
     attachment: Attachment | None = None
     private: bool = False
     confidential: bool = False
+    opens_private_chat: bool = False
 
     def __post_init__(self) -> None:
-        if self.confidential and not self.private:
+        if (self.confidential or self.opens_private_chat) and not self.private:
             object.__setattr__(self, "private", True)
 
 
@@ -62,6 +68,8 @@ def reply_to_data(reply: Reply) -> dict[str, Any]:
     data: dict[str, Any] = {"body": to_data(reply.body), "private": reply.private}
     if reply.confidential:
         data["confidential"] = True
+    if reply.opens_private_chat:
+        data["opens_private_chat"] = True
     if reply.buttons:
         data["buttons"] = [
             {"action": b.action, "label": to_data(doc(b.label))[0], "key": b.key}
@@ -94,4 +102,5 @@ def reply_from_data(data: Mapping[str, Any]) -> Reply:
         attachment=attachment,
         private=bool(data.get("private", False)),
         confidential=bool(data.get("confidential", False)),
+        opens_private_chat=bool(data.get("opens_private_chat", False)),
     )

@@ -317,10 +317,10 @@ class Waves:
         when = Moment(joined.starts_at, _zone(context, joined.wave))
         said = msg("wave.remind.on", title=say.title(joined.wave), when=when)
         stop = Button("wave.unremind", msg("wave.button.unremind"), str(joined.wave.id))
-        # A button makes this more than a short alert: on Telegram it then goes to the
-        # member's private chat (or, when they never started the bot, opens it by a link).
+        # DM reminders need the member's private chat: on Telegram this answer goes there
+        # (or, when they never started the bot, opens it by a link), pressed or typed.
         lines = (Para((said,)), Para((say.reminders_line(joined.wave.offsets),)))
-        return Reply(lines, buttons=(stop,), private=True)
+        return Reply(lines, buttons=(stop,), private=True, opens_private_chat=True)
 
     async def _unremind(self, context: Context, wave_id: int) -> Reply:
         joined = await self._service.join(context, wave_id, dm=False)

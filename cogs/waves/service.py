@@ -313,6 +313,11 @@ class WaveService:
             wave_id, kind, user_key = match.groups()
             await self._notice_in_place(tx, int(wave_id), kind, user_key, gone.at)
 
+    async def recipient_back(self, tx: Tx, platform: str, user_id: str, now: datetime) -> None:
+        """The adapter's hook for a user who (re)opened their private chat with the bot, such
+        as by a deep link: a DM opt-in that failed messages had turned off is active again."""
+        await tx.waves.reactivate_opt_in(platform, user_id, now)
+
     async def _remind_in_place(
         self, tx: Tx, wave_id: int, number: int, offset: int, user_key: str, now: datetime
     ) -> None:

@@ -163,6 +163,21 @@ class WavePeople(Repository):
         )
         return bool(result.rowcount)
 
+    async def reactivate_opt_in(self, platform: str, user_id: str, now: datetime) -> bool:
+        """The user can be written to privately again (they opened their private chat): an
+        opt-in that failed DMs had turned off is active again. False if none was inactive;
+        no opt-in is made for someone who never asked for one."""
+        result = await self._connection.execute(
+            update(wave_dm_optins)
+            .where(
+                wave_dm_optins.c.platform == platform,
+                wave_dm_optins.c.user_id == user_id,
+                wave_dm_optins.c.active.is_(False),
+            )
+            .values(active=True, reason="", updated_at=now)
+        )
+        return bool(result.rowcount)
+
     # --- posts -----------------------------------------------------------------------------
     async def mark_posted(
         self, occurrence_id: int, user_key: str, link: str, now: datetime

@@ -42,7 +42,7 @@ from bot.adapters.telegram.commands import CommandRouter
 from bot.adapters.telegram.courier import TelegramCourier
 from bot.adapters.telegram.events import MembershipEvents
 from bot.adapters.telegram.forms import FormFlow
-from bot.adapters.telegram.heldreplies import HeldReplies
+from bot.adapters.telegram.heldreplies import HeldReplies, RecipientBack
 from bot.adapters.telegram.outgoing import Poster
 from bot.adapters.telegram.presses import ButtonPresses
 from bot.adapters.telegram.probe import TelegramProbe
@@ -87,6 +87,7 @@ class TelegramAdapter:
         database: Database,
         clock: Clock,
         poll_timeout: float = 10.0,
+        on_recipient_back: RecipientBack | None = None,
     ) -> None:
         self._token = token
         self._api_url = api_url.rstrip("/")
@@ -130,6 +131,7 @@ class TelegramAdapter:
             clock=clock,
             poster=self._poster,
             bot_username=self.bot_username,
+            on_recipient_back=on_recipient_back,
         )
         router = CommandRouter(
             dispatcher=dispatcher,

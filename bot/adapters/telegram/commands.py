@@ -121,7 +121,8 @@ class CommandRouter:
             else:
                 await self._forms.start_here(incoming, prepared)
             return
-        await self._poster.answer(incoming, await self._dispatcher.execute(prepared))
+        # An answer that needs the private chat may be held behind a deep link (heldreplies).
+        await self._held.answer(incoming, await self._dispatcher.execute(prepared))
 
     async def _start(self, incoming: Incoming, payload: str) -> None:
         """/start: a deep link's token opens its form or held answer; a bare /start says

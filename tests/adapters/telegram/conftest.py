@@ -345,6 +345,7 @@ async def telegram(
         database=sqlite_db,
         clock=clock,
         poll_timeout=1,
+        on_recipient_back=core.waves.service.recipient_back,
     )
     async with httpx.AsyncClient(base_url=emulator, timeout=WAIT) as http:
         world = Telegram(http, adapter, core, probe)

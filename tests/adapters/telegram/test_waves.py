@@ -161,3 +161,76 @@ def test_only_a_telegram_user_is_rendered_as_a_telegram_mention(telegram: Telegr
     )
 
     assert renderer.render(document) == '<a href="tg://user?id=7">&lt;Bo&gt;</a> A&amp;B'
+
+
+async def remind_command_held_for(telegram: Telegram, bob: Person, group: dict[str, Any]) -> str:
+    """Bob, who never started the bot, types `/wave remind 1` in the group: the group gets
+    a button that opens his private chat by a deep link; the link."""
+    await send_outbox(telegram)
+    await telegram.replies(group)  # the announcement
+    await bob.says("/wave remind 1", group)
+    [note] = await telegram.replies(group)
+    assert "press the button below and then start" in note.text.lower()
+    assert "Friday push" not in note.text  # the answer itself is not shown in the group
+    [button] = note.buttons
+    link = button["url"]
+    assert link.startswith("https://t.me/ChorusTestBot?start=")
+    assert await telegram.unread(bob.private) == []
+    return link.rsplit("=", 1)[1]
+
+
+async def test_a_remind_command_from_a_member_who_never_started_opens_a_deep_link(
+    telegram: Telegram,
+) -> None:
+    group, _alice = await wave_in_a_group(telegram)
+    bob = telegram.person(102, "Bob")
+    token = await remind_command_held_for(telegram, bob, group)
+
+    await bob.says(f"/start {token}")
+    [confirmed] = await telegram.replies(bob.private)
+    assert confirmed.text.startswith("I'll remind you privately before <b>Friday push</b>")
+    assert [b["text"] for b in confirmed.buttons] == ["Stop DM reminders"]
+    async with telegram.core.database.read() as tx:
+        person = await tx.waves.participant(1, "telegram:102")
+    assert person is not None
+    assert person.wants_dm is True
+    assert person.dm_active is True
+    # The link is shown once.
+    await bob.says(f"/start {token}")
+    [again] = await telegram.replies(bob.private)
+    assert "Friday push" not in again.text
+
+
+async def test_opening_the_link_reactivates_an_opt_in_a_failed_dm_turned_off(
+    telegram: Telegram, clock: FakeClock
+) -> None:
+    group, _alice = await wave_in_a_group(telegram)
+    bob = telegram.person(102, "Bob")
+    clock.set(START - timedelta(hours=2))  # a held answer keeps for 24 hours
+    token = await remind_command_held_for(telegram, bob, group)
+
+    # The first reminder comes before Bob opens the link: his private chat refuses it.
+    clock.set(START - timedelta(hours=1))
+    await telegram.core.ticker.tick(START - timedelta(hours=1))
+    await send_outbox(telegram)
+    await telegram.replies(group, 2)  # the group's reminder, and Bob's mention
+    async with telegram.core.database.read() as tx:
+        person = await tx.waves.participant(1, "telegram:102")
+    assert person is not None
+    assert person.dm_active is False
+
+    await bob.says(f"/start {token}")
+    [confirmed] = await telegram.replies(bob.private)
+    assert confirmed.text.startswith("I'll remind you privately before <b>Friday push</b>")
+    async with telegram.core.database.read() as tx:
+        person = await tx.waves.participant(1, "telegram:102")
+    assert person is not None
+    assert person.wants_dm is True
+    assert person.dm_active is True
+
+    # And the reminder at the start reaches him privately.
+    clock.set(START)
+    await telegram.core.ticker.tick(START)
+    await send_outbox(telegram)
+    [now] = await telegram.replies(bob.private)
+    assert "🚀 <b>Friday push</b> starts now!" in now.text
