@@ -212,9 +212,9 @@ class Dispatcher:
     ) -> Context:
         """Who the caller is here: the place, its campaign and the caller's authority."""
         async with self._database.read() as tx:
-            place = await tx.places.find(where.platform.value, where.external_id)
-            campaign = await tx.campaigns.get(place.campaign_id) if place else None
-            role = await tx.roles.role_of(campaign.id, actor.key) if campaign else None
+            place, campaign, role = await tx.places.context_of(
+                where.platform.value, where.external_id, actor.key
+            )
         authority = Authority(
             is_owner=actor.key in self._owners,
             is_place_admin=actor.is_place_admin,

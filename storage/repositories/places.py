@@ -9,9 +9,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.errors import Conflict
-from storage.records import Place
+from storage.records import Campaign, Place
 from storage.repositories.base import Repository
-from storage.schema import places
+from storage.schema import campaigns, places, roles
 
 PLACE_SETTINGS = frozenset({"title", "locale", "timezone", "announcement_channel"})
 
@@ -76,6 +76,40 @@ class PlaceRepository(Repository):
         )
         row = result.one_or_none()
         return _place(row) if row else None
+
+    async def context_of(
+        self, platform: str, external_id: str, user_key: str
+    ) -> tuple[Place | None, Campaign | None, str | None]:
+        """The place, its campaign and `user_key`'s role there, in one query."""
+        statement = (
+            select(
+                *places.c,
+                *(column.label(f"joined_{column.name}") for column in campaigns.c),
+                roles.c.role.label("user_role"),
+            )
+            .select_from(
+                places.outerjoin(campaigns, campaigns.c.id == places.c.campaign_id).outerjoin(
+                    roles,
+                    (roles.c.campaign_id == campaigns.c.id) & (roles.c.user_key == user_key),
+                )
+            )
+            .where(places.c.platform == platform, places.c.external_id == external_id)
+        )
+        row = (await self._connection.execute(statement)).one_or_none()
+        if row is None:
+            return None, None, None
+        if row.joined_id is None:
+            return _place(row), None, None
+        campaign = Campaign(
+            id=row.joined_id,
+            name=row.joined_name,
+            hashtag=row.joined_hashtag,
+            timezone=row.joined_timezone,
+            locale=row.joined_locale,
+            created_by=row.joined_created_by,
+            created_at=row.joined_created_at,
+        )
+        return _place(row), campaign, row.user_role
 
     async def get(self, place_id: int) -> Place | None:
         result = await self._connection.execute(select(places).where(places.c.id == place_id))
