@@ -12,13 +12,13 @@ outbox. A message someone deleted is replaced: a new version goes out through th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.delivery import Courier, Gone, LiveMessages, Sent
+from bot.core.periodic import Periodic
 from bot.core.replies import Reply, reply_to_data
 from bot.core.richtext import Moment, Para, bold, msg
 from storage.database import Database
@@ -28,7 +28,6 @@ from storage.unit import Tx
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE = 5.0
 
 Sleep = Callable[[float], Awaitable[None]]
 FAILED_FIRST = frozenset({"failed", "gone", "expired", "cancelled", "dead"})
@@ -125,12 +124,9 @@ class LiveUpdater:
         self._db = database
         self._clock = clock
         self._interval = timedelta(seconds=interval)
-        self._check_every = check_every
         self._sleep = sleep
         self._couriers: dict[str, tuple[LiveMessages, float]] = {}
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._wakeup = asyncio.Event()
+        self._periodic = Periodic("petition-live-counters", self.run_once, check_every)
 
     def attach(self, courier: Courier) -> None:
         """Update counters on `courier`'s platform, if it can edit messages."""
@@ -140,37 +136,15 @@ class LiveUpdater:
             self._couriers[courier.platform.value] = (courier, gap)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._periodic.wake()
 
     async def start(self) -> None:
-        if self._task is None and self._couriers:
-            self._stopping = False
-            self._task = asyncio.create_task(self._loop(), name="petition-live-counters")
+        if self._couriers:
+            await self._periodic.start()
 
     async def stop(self) -> None:
         """Finish the pass in progress (a few seconds at most), then stop."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        # A flag, not only cancel(): on Python 3.11 a wait_for() that is woken and
-        # cancelled at once can swallow the cancellation.
-        self._stopping = True
-        self._wakeup.set()
-        _done, pending = await asyncio.wait({task}, timeout=STOP_GRACE)
-        for late in pending:
-            late.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    async def _loop(self) -> None:
-        while not self._stopping:
-            self._wakeup.clear()
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("live counters: update failed; will try again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._check_every)
+        await self._periodic.stop()
 
     async def run_once(self) -> int:
         """One pass over every counter; returns how many messages were edited or pinned."""

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from datetime import timedelta
 from bot.core.clock import Clock
 from bot.core.outbox import Backoff
 from bot.core.outbox.backoff import Jitter
+from bot.core.periodic import Periodic
 from bot.core.richtext import Msg, msg
 from bot.core.scheduling import Fired
 from cogs.petitions.announce import error_to_text
@@ -38,7 +38,6 @@ from storage.unit import Tx
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE = 5.0
 
 POLL_KIND = "petition.poll"
 TRANSIENT_ALERT_AFTER = 3
@@ -96,45 +95,20 @@ class Poller:
         self._settings = settings or PollSettings()
         self._jitter = jitter
         self._on_outbox_written = on_outbox_written
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._periodic = Periodic("petition-poller", self.run_once, self._settings.check_every)
 
     # --- running ---------------------------------------------------------------------------
 
     def wake(self) -> None:
         """A window may have come due: look now rather than at the next check."""
-        self._wakeup.set()
+        self._periodic.wake()
 
     async def start(self) -> None:
-        if self._task is None:
-            self._stopping = False
-            self._task = asyncio.create_task(self._loop(), name="petition-poller")
+        await self._periodic.start()
 
     async def stop(self) -> None:
         """Finish the pass in progress (a few seconds at most), then stop."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        # A flag, not only cancel(): on Python 3.11 a wait_for() that is woken and
-        # cancelled at once can swallow the cancellation.
-        self._stopping = True
-        self._wakeup.set()
-        _done, pending = await asyncio.wait({task}, timeout=STOP_GRACE)
-        for late in pending:
-            late.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    async def _loop(self) -> None:
-        while not self._stopping:
-            self._wakeup.clear()
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("petition poll failed; will try again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._settings.check_every)
+        await self._periodic.stop()
 
     async def run_once(self) -> int:
         """Read every source due now (a few at a time); returns how many were read."""
