@@ -27,6 +27,7 @@ from bot.core.commands import (
     Permission,
     Scope,
 )
+from bot.core.context_loader import ContextLoader
 from bot.core.doorbell import Doorbell
 from bot.core.errors import PermissionDenied, QuotaExceeded, UserError, refuse
 from bot.core.options import clean_text
@@ -94,6 +95,7 @@ class Dispatcher:
         self._owners = owners
         self._default_locale = default_locale
         self._doorbell = doorbell
+        self._contexts = ContextLoader(database)
 
     # --- commands --------------------------------------------------------------------
     async def prepare(self, call: Call) -> Prepared | Response:
@@ -211,10 +213,9 @@ class Dispatcher:
         self, actor: Actor, where: PlaceRef, probe: PlaceProbe | None = None
     ) -> Context:
         """Who the caller is here: the place, its campaign and the caller's authority."""
-        async with self._database.read() as tx:
-            place, campaign, role = await tx.places.context_of(
-                where.platform.value, where.external_id, actor.key
-            )
+        place, campaign, role = await self._contexts.load(
+            where.platform.value, where.external_id, actor.key
+        )
         authority = Authority(
             is_owner=actor.key in self._owners,
             is_place_admin=actor.is_place_admin,

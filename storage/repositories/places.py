@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.errors import Conflict
@@ -77,39 +78,44 @@ class PlaceRepository(Repository):
         row = result.one_or_none()
         return _place(row) if row else None
 
-    async def context_of(
-        self, platform: str, external_id: str, user_key: str
-    ) -> tuple[Place | None, Campaign | None, str | None]:
-        """The place, its campaign and `user_key`'s role there, in one query."""
-        statement = (
-            select(
-                *places.c,
-                *(column.label(f"joined_{column.name}") for column in campaigns.c),
-                roles.c.role.label("user_role"),
-            )
-            .select_from(
-                places.outerjoin(campaigns, campaigns.c.id == places.c.campaign_id).outerjoin(
-                    roles,
-                    (roles.c.campaign_id == campaigns.c.id) & (roles.c.user_key == user_key),
+    async def contexts_of(
+        self, keys: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], tuple[Place | None, Campaign | None, str | None]]:
+        """For each (platform, external id, user key): the place, its campaign and the user's
+        role there. Two queries for any number of keys (commands arriving together)."""
+        found: dict[tuple[str, str, str], tuple[Place | None, Campaign | None, str | None]] = {
+            key: (None, None, None) for key in keys
+        }
+        if not keys:
+            return found
+        wanted = {(platform, external_id) for platform, external_id, _user in keys}
+        rows = await self._connection.execute(
+            select(*places.c, *(column.label(f"joined_{column.name}") for column in campaigns.c))
+            .select_from(places.outerjoin(campaigns, campaigns.c.id == places.c.campaign_id))
+            .where(tuple_(places.c.platform, places.c.external_id).in_(sorted(wanted)))
+        )
+        by_place: dict[tuple[str, str], tuple[Place, Campaign | None]] = {}
+        for row in rows:
+            campaign = _joined_campaign(row)
+            by_place[(row.platform, row.external_id)] = (_place(row), campaign)
+        campaign_ids = {c.id for _p, c in by_place.values() if c is not None}
+        users = {user for _platform, _external, user in keys}
+        role_of: dict[tuple[int, str], str] = {}
+        if campaign_ids:
+            role_rows = await self._connection.execute(
+                select(roles.c.campaign_id, roles.c.user_key, roles.c.role).where(
+                    roles.c.campaign_id.in_(sorted(campaign_ids)),
+                    roles.c.user_key.in_(sorted(users)),
                 )
             )
-            .where(places.c.platform == platform, places.c.external_id == external_id)
-        )
-        row = (await self._connection.execute(statement)).one_or_none()
-        if row is None:
-            return None, None, None
-        if row.joined_id is None:
-            return _place(row), None, None
-        campaign = Campaign(
-            id=row.joined_id,
-            name=row.joined_name,
-            hashtag=row.joined_hashtag,
-            timezone=row.joined_timezone,
-            locale=row.joined_locale,
-            created_by=row.joined_created_by,
-            created_at=row.joined_created_at,
-        )
-        return _place(row), campaign, row.user_role
+            role_of = {(r.campaign_id, r.user_key): r.role for r in role_rows}
+        for platform, external_id, user in keys:
+            if (platform, external_id) not in by_place:
+                continue
+            place, campaign = by_place[(platform, external_id)]
+            role = role_of.get((campaign.id, user)) if campaign else None
+            found[(platform, external_id, user)] = (place, campaign, role)
+        return found
 
     async def get(self, place_id: int) -> Place | None:
         result = await self._connection.execute(select(places).where(places.c.id == place_id))
@@ -179,3 +185,17 @@ class PlaceRepository(Repository):
             .where(places.c.platform == platform, places.c.announcement_channel == old_id)
             .values(announcement_channel=new_id, updated_at=now)
         )
+
+
+def _joined_campaign(row: Any) -> Campaign | None:
+    if row.joined_id is None:
+        return None
+    return Campaign(
+        id=row.joined_id,
+        name=row.joined_name,
+        hashtag=row.joined_hashtag,
+        timezone=row.joined_timezone,
+        locale=row.joined_locale,
+        created_by=row.joined_created_by,
+        created_at=row.joined_created_at,
+    )

@@ -1,4 +1,4 @@
-"""Who and where a command comes from, read in one query."""
+"""Who and where commands come from, read together."""
 
 from __future__ import annotations
 
@@ -26,11 +26,16 @@ async def test_the_context_of_a_command_is_its_place_campaign_and_role(
         )
         await tx.roles.grant(campaign.id, "telegram:7", "moderator", "x", now)
 
+    nowhere, member, moderator = (
+        ("telegram", "-999", "telegram:7"),
+        ("telegram", "-1001", "telegram:8"),
+        ("telegram", "-1001", "telegram:7"),
+    )
     async with db.read() as tx:
-        nowhere = await tx.places.context_of("telegram", "-999", "telegram:7")
-        member = await tx.places.context_of("telegram", "-1001", "telegram:8")
-        moderator = await tx.places.context_of("telegram", "-1001", "telegram:7")
+        found = await tx.places.contexts_of([nowhere, member, moderator])
 
-    assert nowhere == (None, None, None)
-    assert member == (place, campaign, None)
-    assert moderator == (place, campaign, "moderator")
+    assert found == {
+        nowhere: (None, None, None),
+        member: (place, campaign, None),
+        moderator: (place, campaign, "moderator"),
+    }
