@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from pathlib import Path
 
 from bot.adapters.console.adapter import ConsoleAdapter
@@ -74,3 +75,10 @@ def private(platform: Platform, user_id: str) -> PlaceRef:
 
 def person(platform: Platform, user_id: str, *, admin: bool = False) -> Actor:
     return Actor(platform, user_id, f"user {user_id}", is_place_admin=admin)
+
+
+def invite_code(text: str) -> str:
+    """The code in an invite reply (`… /setup join:ABCD2345 …`)."""
+    match = re.search(r"join:([A-Z0-9]{8})", text)
+    assert match, text
+    return match.group(1)

@@ -1,4 +1,4 @@
-"""Test doubles at the edge: a clock that only moves when told."""
+"""Test doubles at the edge: a clock that only moves when told, and time literals."""
 
 from __future__ import annotations
 
@@ -22,3 +22,8 @@ class FakeClock:
         if moment.tzinfo is None:
             raise ValueError("FakeClock takes aware datetimes")
         self._now = moment.astimezone(UTC)
+
+
+def utc(text: str) -> datetime:
+    """An aware UTC instant from ISO text: `utc("2026-03-29T01:30")`."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)

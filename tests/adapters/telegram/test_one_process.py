@@ -3,7 +3,6 @@ Discord and the console, and a change made on any of them is seen on the others.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from tests.adapters.discord.conftest import new_adapter
 from tests.adapters.discord.fakediscord import ADMIN, FakeDiscord, serving
 from tests.adapters.discord.people import Person as DiscordPerson
 from tests.adapters.telegram.conftest import Telegram
-from tests.dialogue import Member, group, person
+from tests.dialogue import Member, group, invite_code, person
 
 
 @pytest.fixture
@@ -25,12 +24,6 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
 
 OPERATOR = person(Platform.CONSOLE, "operator", admin=True)
 CONSOLE = group(Platform.CONSOLE, "console")
-
-
-def invite_code(text: str) -> str:
-    match = re.search(r"join:([A-Z0-9]{8})", text)
-    assert match, text
-    return match.group(1)
 
 
 async def test_one_campaign_across_telegram_discord_and_the_console(

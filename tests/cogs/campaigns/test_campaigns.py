@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from bot.core.actors import Platform
 from storage.database import Database
-from tests.dialogue import Member, group, person
+from tests.dialogue import Member, group, invite_code, person
 from tests.fakes import FakeClock
 
 TG_GROUP = group(Platform.TELEGRAM, "-1001", "Keep 4o FR")
 DC_SERVER = group(Platform.DISCORD, "555", "Keep 4o Discord")
 
 Meet = Callable[..., Member]
-
-
-def invite_code(text: str) -> str:
-    match = re.search(r"join:([A-Z0-9]{8})", text)
-    assert match, text
-    return match.group(1)
 
 
 async def start_campaign(meet: Meet) -> Member:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -32,10 +32,6 @@ from tests.fakes import FakeClock
 Meet = Callable[..., Member]
 TOKYO = group(Platform.TELEGRAM, "-1001", "Keep 4o JP")
 LA = group(Platform.DISCORD, "555", "Keep 4o LA")
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 @dataclass

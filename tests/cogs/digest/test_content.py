@@ -10,7 +10,8 @@ from bot.adapters.telegram.render import CAPTION_LIMIT, MESSAGE_LIMIT, TelegramR
 from bot.core.actors import Platform
 from bot.core.outbox.compose import budget_for
 from bot.core.render import utf16_length
-from tests.cogs.digest.support import World, utc
+from tests.cogs.digest.support import World
+from tests.fakes import utc
 
 NOON = utc("2026-06-01T12:00")  # 21:00 in Tokyo
 

@@ -9,8 +9,9 @@ from datetime import timedelta
 from bot.core.scheduling import Ticker
 from cogs.digest.materialise import DigestMaterialiser
 from storage.database import Database
-from tests.cogs.digest.support import World, utc
+from tests.cogs.digest.support import World
 from tests.core.outbox.fakes import FakeCourier
+from tests.fakes import utc
 
 HOUR = timedelta(hours=1)
 QUARTER = timedelta(minutes=15)

@@ -33,10 +33,6 @@ START = datetime(2026, 6, 5, 18, 0, tzinfo=UTC)
 TEXTS = "I rely on 4o every day #keep4o\nKeep the model that helped me write my thesis"
 
 
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 @dataclass
 class World:
     """Alice organises from a Telegram group; Dora's Discord server joined the campaign."""

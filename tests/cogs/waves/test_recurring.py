@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.cogs.waves.support import World, create, utc
+from tests.cogs.waves.support import World, create
+from tests.fakes import utc
 
 
 async def starts(world: World) -> list[datetime]:

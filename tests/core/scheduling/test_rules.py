@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,10 +15,7 @@ from bot.core.scheduling.rules import (
     rule_to_json,
     zone,
 )
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+from tests.fakes import utc
 
 
 def following(rule: dict[str, Any], tz: str, after: str, count: int) -> list[tuple[str, str]]:

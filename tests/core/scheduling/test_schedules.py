@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,11 +10,7 @@ from bot.core.scheduling import Ticker, create_schedule, reschedule
 from storage.database import Database
 from storage.records import NewOccurrence
 from tests.core.scheduling.support import add_schedule, occurrences, outbox_keys
-from tests.fakes import FakeClock
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+from tests.fakes import FakeClock, utc
 
 
 async def test_a_new_schedule_is_due_at_its_first_occurrence(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -19,12 +19,7 @@ from tests.core.scheduling.support import (
     outbox_keys,
     tick_every,
 )
-from tests.fakes import FakeClock
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
+from tests.fakes import FakeClock, utc
 
 EVERY_15_MIN = timedelta(minutes=15)
 
