@@ -151,7 +151,7 @@ async def set_up(
     async with db.transaction() as tx:
         await tx.waves.join_many(wave.id, people, now)
         # The announcements are not what is measured: out of the way.
-        await tx.waves.cancel_unsent(f"wave:{wave.id}:announce:", "benchmark set-up")
+        await tx.outbox.cancel_pending(f"wave:{wave.id}:announce:", "benchmark set-up")
     return wave.id
 
 
@@ -240,7 +240,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
             seconds, again = await materialise(db, ticker, clock, expected)
             stats, wall, totals = await send(db, clock, arguments, expected)
             async with db.read() as tx:
-                states = await tx.waves.outbox_states(f"wave:{wave_id}.1:0:")
+                states = await tx.outbox.states(f"wave:{wave_id}.1:0:")
     statuses = Counter(status for _key, status in states)
     keys = Counter(key for key, _status in states)
     progress(f"sender totals: {dict(totals)}")

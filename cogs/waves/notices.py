@@ -137,7 +137,7 @@ async def stop(tx: Tx, wave: Wave, status: str, now: datetime, why: str) -> None
     for occurrence in await tx.waves.occurrences(wave.id):
         if occurrence.status == UPCOMING:
             await tx.waves.update_occurrence(occurrence.id, status="cancelled")
-            await tx.waves.cancel_unsent(f"wave:{wave.id}.{occurrence.number}:", why)
+            await tx.outbox.cancel_pending(f"wave:{wave.id}.{occurrence.number}:", why)
 
 
 async def tell_joined(

@@ -173,7 +173,7 @@ class WaveReminders:
                     general, place.locale
                 )
             rows.append(say.to_place(place, key, shared, now, not_after))
-        await tx.waves.add_outbox_rows(rows, now)
+        await tx.outbox.add_fanout(rows, now)
 
     async def missed(self, tx: Tx, fired: Sequence[Fired]) -> None:
         """Reminders found after `start + grace` (Chorus was down or far behind): not sent;

@@ -61,7 +61,7 @@ class WaveResults:
         ]
         await tx.outbox.add_many(rows, now)
         reminder = re.compile(re.escape(prefix) + _REMINDER_RECIPIENT)
-        states = [s for key, s in await tx.waves.outbox_states(prefix) if reminder.match(key)]
+        states = [s for key, s in await tx.outbox.states(prefix) if reminder.match(key)]
         late = sum(1 for status in states if status in NOT_IN_TIME)
         refused = sum(1 for status in states if status in REFUSED)
         if late or refused:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 
 from storage.records import ClaimedMessage, NewMessage, OutboxEntry, OutboxStatus
-from storage.repositories.base import Repository
+from storage.repositories.outbox_bulk import OutboxBulk
 from storage.schema import outbox
 
 PENDING = OutboxStatus.PENDING.value
@@ -78,7 +78,7 @@ def _errors(error: str) -> str:
     return error[:500]
 
 
-class OutboxRepository(Repository):
+class OutboxRepository(OutboxBulk):
     """The outbox table."""
 
     async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> list[int]:

@@ -1,0 +1,81 @@
+"""Outbox rows in bulk: a large fan-out written fast, and rows found by dedupe-key prefix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Text, bindparam, cast, select, update
+
+from storage.records import NewMessage, OutboxStatus
+from storage.repositories.base import Repository
+from storage.tables.core import outbox
+
+_CHUNK = 5000  # rows per executemany, well under SQLite's bound-parameter limit
+
+
+class OutboxBulk(Repository):
+    """Outbox operations over many rows at once (a wave's reminders, a cancelled occurrence)."""
+
+    async def states(self, key_prefix: str) -> list[tuple[str, str]]:
+        """(dedupe key, status) of every outbox row whose key starts with `key_prefix`."""
+        result = await self._connection.execute(
+            select(outbox.c.dedupe_key, outbox.c.status).where(
+                outbox.c.dedupe_key.startswith(key_prefix, autoescape=True)
+            )
+        )
+        return [(key, status) for key, status in result]
+
+    async def add_fanout(self, messages: Sequence[NewMessage], now: datetime) -> int:
+        """`OutboxRepository.add_many` for a fan-out whose rows share a few payloads (one
+        reminder to 20,000 members is ten texts): each distinct payload object is encoded to
+        JSON once, not once per row, which is most of the cost of writing such a fan-out.
+        Rows whose key exists already are skipped; returns how many were written."""
+        encoded: dict[int, str] = {}
+        rows = []
+        for message in messages:
+            text = encoded.get(id(message.payload))
+            if text is None:
+                text = encoded[id(message.payload)] = json.dumps(message.payload)
+            rows.append(
+                {
+                    "dedupe_key": message.dedupe_key,
+                    "platform": message.platform,
+                    "chat_id": message.chat_id,
+                    "chat_kind": message.chat_kind,
+                    "payload": text,
+                    "place_id": message.place_id,
+                    "user_key": message.user_key,
+                    "not_after": message.not_after,
+                    "next_attempt_at": message.next_attempt_at,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+        if not rows:
+            return 0
+        # The text goes in as it is: SQLite keeps JSON as text; PostgreSQL casts it.
+        encoded_payload: Any = bindparam("payload", type_=Text())
+        if self.dialect == "postgresql":
+            encoded_payload = cast(encoded_payload, JSON)
+        statement = self.insert_ignoring_duplicates(outbox).values(payload=encoded_payload)
+        written = 0
+        for start in range(0, len(rows), _CHUNK):
+            result = await self._connection.execute(statement, rows[start : start + _CHUNK])
+            written += max(result.rowcount, 0)
+        return written
+
+    async def cancel_pending(self, key_prefix: str, reason: str) -> int:
+        """Cancel the pending outbox rows whose key starts with `key_prefix`."""
+        result = await self._connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.dedupe_key.startswith(key_prefix, autoescape=True),
+                outbox.c.status == OutboxStatus.PENDING.value,
+            )
+            .values(status=OutboxStatus.CANCELLED.value, last_error=reason[:500])
+        )
+        return result.rowcount
