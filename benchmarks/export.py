@@ -40,6 +40,7 @@ from bot.core.clock import SystemClock
 from bot.core.dispatcher import Call
 from bot.core.i18n import Catalogues
 from bot.core.richtext import Para
+from bot.heap import startup_frozen
 from bot.settings import Settings
 from cogs.testimonies import ExportRequest, ExportService, Pseudonyms
 from cogs.testimonies.exports import ExportFormat
@@ -201,7 +202,6 @@ async def submissions(directory: Path, count: int, spread: float) -> tuple[int, 
         }
         rng = random.Random(7)
         arrivals = sorted(rng.uniform(0, spread) for _ in range(count))
-        started = time.perf_counter()
 
         async def one(number: int) -> tuple[float, str]:
             await asyncio.sleep(max(0.0, started + arrivals[number] - time.perf_counter()))
@@ -212,7 +212,9 @@ async def submissions(directory: Path, count: int, spread: float) -> tuple[int, 
             key = getattr(first.children[0], "key", "") if isinstance(first, Para) else ""
             return time.perf_counter() - began, key
 
-        results = await asyncio.gather(*(one(number) for number in range(count)))
+        with startup_frozen():  # as `chorus run` does once it is ready
+            started = time.perf_counter()
+            results = await asyncio.gather(*(one(number) for number in range(count)))
     logging.getLogger().removeHandler(counter)
     latencies = sorted(seconds for seconds, _key in results)
     received = sum(key == "testimony.receipt" for _seconds, key in results)

@@ -21,6 +21,7 @@ from bot.core.outbox.compose import Composers
 from bot.core.places import PlaceChanges, PlaceEvents
 from bot.core.registry import Registry
 from bot.core.scheduling import Ticker
+from bot.heap import startup_frozen
 from bot.platforms import PlatformPlan, Terminal, plan_platforms
 from bot.settings import Settings, install_secret
 from cogs.campaigns import Campaigns, CampaignService
@@ -69,7 +70,9 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
     registry.add(Campaigns(campaigns, catalogues.locales, settings.default_timezone))
     secret = install_secret(settings)
     limits = Limits(settings.testimony_daily_limit, settings.testimony_pending_limit)
-    registry.add(build_testimonies(database, clock, catalogues, secret, limits))
+    # Rows whose message is composed when it is sent (review alerts, the daily digest).
+    composers = Composers()
+    registry.add(build_testimonies(database, clock, catalogues, secret, limits, composers))
     registry.add(Privacy(registry, database, clock, secret, keepers=(CampaignData(),)))
     registry.add(Help(registry))
     dispatcher = Dispatcher(
@@ -106,8 +109,6 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         doorbell,
     )
     registry.add(petitions.cog)
-    # Rows whose message is composed when it is sent (the daily digest).
-    composers = Composers()
     digest = build_digest(database, clock, catalogues, ticker, composers)
     place_changes.listen(digest.service)
     registry.add(digest.cog)
@@ -191,9 +192,10 @@ async def serve(
                 on_end_of_input=stop.set,
             )
             async with running(core, plans) as adapters:
-                names = ", ".join(adapter.platform.value for adapter in adapters)
-                log.info("Chorus ready: %s", names)
-                await stop.wait()
+                with startup_frozen():
+                    names = ", ".join(adapter.platform.value for adapter in adapters)
+                    log.info("Chorus ready: %s", names)
+                    await stop.wait()
     except ConfigError as error:
         log.error("%s", error)
         return EXIT_CONFIG

@@ -38,6 +38,7 @@ class Member:
     """One person in one place, talking to Chorus."""
 
     def __init__(self, core: Core, actor: Actor, place: PlaceRef, files: Path) -> None:
+        self.core = core
         self.actor = actor
         self.place = place
         self._lines = ScriptedLines()

@@ -2,6 +2,8 @@
 
 from bot.core.clock import Clock
 from bot.core.i18n import Catalogues
+from bot.core.outbox.compose import Composers
+from cogs.testimonies.alerts import COMPOSER_NAME, ReviewAlerts
 from cogs.testimonies.exporting import ExportRequest, ExportService
 from cogs.testimonies.feature import Testimonies
 from cogs.testimonies.intake import Limits
@@ -23,13 +25,20 @@ __all__ = [
 
 
 def build_testimonies(
-    database: Database, clock: Clock, catalogues: Catalogues, secret: str, limits: Limits
+    database: Database,
+    clock: Clock,
+    catalogues: Catalogues,
+    secret: str,
+    limits: Limits,
+    composers: Composers,
 ) -> Testimonies:
-    """The cog and its services, sharing one pseudonym key (the install's secret)."""
+    """The cog and its services, sharing one pseudonym key (the install's secret); its
+    review alerts' composer in `composers`."""
     pseudonyms = Pseudonyms(secret)
+    composers.register(COMPOSER_NAME, ReviewAlerts(database, pseudonyms))
     return Testimonies(
-        TestimonyService(database, clock, pseudonyms, limits),
-        ReviewService(database, clock, pseudonyms),
+        TestimonyService(database, clock, limits),
+        ReviewService(database, clock),
         ExportService(database, clock, pseudonyms, catalogues),
         pseudonyms,
     )

@@ -13,7 +13,7 @@ the database itself fails.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +21,7 @@ from bot.core.clock import Clock
 from bot.core.errors import QuotaExceeded, UserError
 from bot.core.richtext import Moment, Msg, msg
 from cogs.testimonies import notices
-from cogs.testimonies.model import CATEGORIES, Pseudonyms, new_reference
+from cogs.testimonies.model import CATEGORIES, new_reference
 from storage.database import Database
 from storage.records import Campaign, NewMessage
 from storage.repositories.testimonies import NewTestimony, Testimony, TestimonySettings
@@ -55,12 +55,17 @@ class Intake:
     """Stores submissions, a group per transaction."""
 
     def __init__(
-        self, database: Database, clock: Clock, pseudonyms: Pseudonyms, limits: Limits
+        self,
+        database: Database,
+        clock: Clock,
+        limits: Limits,
+        references: Callable[[int], str] = new_reference,
     ) -> None:
+        """`references(attempt)` draws a reference, longer after repeated collisions."""
         self._database = database
         self._clock = clock
-        self._pseudonyms = pseudonyms
         self._limits = limits
+        self._references = references
         self._waiting: list[tuple[Entry, asyncio.Future[Testimony]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -124,7 +129,7 @@ class Intake:
         stored = await self._insert(tx, [entries[i].testimony for i in accepted], now)
         for index, testimony in zip(accepted, stored, strict=True):
             outcomes[index] = testimony
-        await tx.outbox.add_many(await self._messages(tx, campaign, settings, stored, now), now)
+        await tx.outbox.add_fanout(await self._messages(tx, campaign, settings, stored, now), now)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _refusal(
@@ -162,9 +167,13 @@ class Intake:
             missing = [i for i, reference in enumerate(references) if reference not in found]
             if not missing:
                 break
+            # Two of one group may draw the same reference: the second draws again next time.
+            taken = set(found)
             for i in missing:
-                references[i] = new_reference(attempt)
-            items = [(testimonies[i], references[i] or "", now) for i in missing]
+                drawn = self._references(attempt)
+                references[i] = None if drawn in taken else drawn
+                taken.add(drawn)
+            items = [(testimonies[i], references[i] or "", now) for i in missing if references[i]]
             found.update(await tx.testimonies.add_batch(items))
         else:
             if any(reference not in found for reference in references):
@@ -183,11 +192,7 @@ class Intake:
         if not stored:
             return []
         if settings.review_chat_id is not None:
-            locale = settings.review_locale or campaign.locale
-            alerts = [
-                notices.review_alert(testimony, settings, self._pseudonyms, locale, now)
-                for testimony in stored
-            ]
+            alerts = [notices.review_alert(testimony, settings, now) for testimony in stored]
             return [alert for alert in alerts if alert is not None]
         if not await tx.testimonies.mark_organisers_told(campaign.id, now):
             return []

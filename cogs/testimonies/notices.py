@@ -15,7 +15,8 @@ from bot.core.actors import ChatKind
 from bot.core.replies import Reply, reply_to_data
 from bot.core.richtext import Block, Code, Para, msg
 from cogs.testimonies import texts
-from cogs.testimonies.model import Pseudonyms, split_user_key
+from cogs.testimonies.alerts import alert_payload
+from cogs.testimonies.model import split_user_key
 from storage.records import NewMessage, Place, RoleGrant
 from storage.repositories.testimonies import Testimony, TestimonySettings
 
@@ -25,26 +26,19 @@ def _payload(reply: Reply, locale: str) -> dict[str, object]:
 
 
 def review_alert(
-    testimony: Testimony,
-    settings: TestimonySettings,
-    pseudonyms: Pseudonyms,
-    locale: str,
-    now: datetime,
+    testimony: Testimony, settings: TestimonySettings, now: datetime
 ) -> NewMessage | None:
-    """The alert in the review place, with its decision buttons; None when none is set."""
+    """The alert in the review place, with its decision buttons, composed when it is sent
+    (`alerts`); None when no review place is set."""
     if settings.review_platform is None or settings.review_chat_id is None:
         return None
-    reply = Reply(
-        texts.review_alert(testimony, pseudonyms),
-        buttons=texts.decision_buttons(testimony.reference),
-    )
     where = f"{settings.review_platform}:{settings.review_chat_id}"
     return NewMessage(
         dedupe_key=f"testimony:{testimony.reference}:review:{where}",
         platform=settings.review_platform,
         chat_id=settings.review_chat_id,
         chat_kind=ChatKind.GROUP.value,
-        payload=_payload(reply, locale),
+        payload=alert_payload(testimony.reference),
         next_attempt_at=now,
         place_id=settings.review_place_id,
         user_key=testimony.author_key,

@@ -17,7 +17,7 @@ from bot.core.commands import Context
 from bot.core.errors import PermissionDenied, UserError, refuse
 from bot.core.richtext import msg
 from cogs.testimonies import notices, texts
-from cogs.testimonies.model import CATEGORIES, PUBLISHABLE, Pseudonyms, Status, parse_reference
+from cogs.testimonies.model import CATEGORIES, PUBLISHABLE, Status, parse_reference
 from cogs.testimonies.service import find, joined, settings_of
 from storage.database import Database
 from storage.records import NewMessage
@@ -43,10 +43,9 @@ class QueuePage:
 class ReviewService:
     """Moderators' side of testimonies."""
 
-    def __init__(self, database: Database, clock: Clock, pseudonyms: Pseudonyms) -> None:
+    def __init__(self, database: Database, clock: Clock) -> None:
         self._database = database
         self._clock = clock
-        self._pseudonyms = pseudonyms
 
     async def decide(
         self, context: Context, raw_reference: str, decision: str, reason: str = ""
@@ -198,10 +197,7 @@ class ReviewService:
             waiting = await tx.testimonies.pending(campaign.id, 0, BACKLOG_ALERTS)
             if here:
                 settings = await settings_of(tx, campaign.id, now)
-                alerts = [
-                    notices.review_alert(item, settings, self._pseudonyms, place.locale, now)
-                    for item in waiting
-                ]
+                alerts = [notices.review_alert(item, settings, now) for item in waiting]
                 await tx.outbox.add_many([a for a in alerts if a is not None], now)
             counts = await tx.testimonies.count_by_status(campaign.id)
         return counts.get(Status.PENDING, 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from bot.core.clock import Clock
@@ -23,7 +24,6 @@ from cogs.testimonies.model import (
     CATEGORIES,
     DELETABLE,
     WITHDRAWABLE,
-    Pseudonyms,
     Status,
     parse_reference,
 )
@@ -95,15 +95,18 @@ def tidy(text: str, *, multiline: bool) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+def _has_letters(text: str, count: int) -> bool:
+    """Whether `text` holds at least `count` letters (it stops looking once it has them)."""
+    return len(list(islice(filter(str.isalpha, text), count))) == count
+
+
 class TestimonyService:
     """Members' side of testimonies: submit, list, withdraw, delete; and their personal data."""
 
-    def __init__(
-        self, database: Database, clock: Clock, pseudonyms: Pseudonyms, limits: Limits
-    ) -> None:
+    def __init__(self, database: Database, clock: Clock, limits: Limits) -> None:
         self._database = database
         self._clock = clock
-        self._intake = Intake(database, clock, pseudonyms, limits)
+        self._intake = Intake(database, clock, limits)
 
     def check(self, submission: Submission, labels: Labels) -> Submission:
         """The submission tidied, or a refusal naming the field that cannot be stored."""
@@ -115,8 +118,7 @@ class TestimonyService:
                 raise UserError(msg("testimony.no_links", field=label))
         if not any(ch.isalnum() for ch in title):
             raise UserError(msg("testimony.needs_words", field=labels.title))
-        words = _LINK.sub("", story)
-        if sum(ch.isalpha() for ch in words) < MIN_LETTERS:
+        if not _has_letters(_LINK.sub("", story), MIN_LETTERS):
             key = "testimony.only_link" if _LINK.search(story) else "testimony.needs_words"
             raise UserError(msg(key, field=labels.story))
         return Submission(title, story, submission.category, name, submission.consent)

@@ -131,7 +131,10 @@ class TestimonyRepository(Repository):
         """
         if not items:
             return {}
-        statement = self.insert_ignoring_duplicates(testimonies).returning(*testimonies.c)
+        # Only the ids come back: the rest of each record is what was just written.
+        statement = self.insert_ignoring_duplicates(testimonies).returning(
+            testimonies.c.id, testimonies.c.reference
+        )
         result = await self._connection.execute(
             statement,
             [
@@ -154,8 +157,30 @@ class TestimonyRepository(Repository):
                 for new, reference, at in items
             ],
         )
-        stored = [testimony_of(row) for row in result]
-        return {testimony.reference: testimony for testimony in stored}
+        ids = {reference: id_ for id_, reference in result}
+        return {
+            reference: Testimony(
+                id=ids[reference],
+                reference=reference,
+                campaign_id=new.campaign_id,
+                place_id=new.place_id,
+                author_key=new.author_key,
+                display_name=new.display_name,
+                title=new.title,
+                story=new.story,
+                category=new.category,
+                consent=new.consent,
+                status="pending",
+                featured=False,
+                locale=new.locale,
+                created_at=at,
+                updated_at=at,
+                decided_at=None,
+                decided_by=None,
+            )
+            for new, reference, at in items
+            if reference in ids
+        }
 
     async def quota_history(
         self, campaign_id: int, authors: Collection[str], since: datetime
@@ -279,6 +304,13 @@ class TestimonyRepository(Repository):
         row = result.one_or_none()
         return testimony_of(row) if row else None
 
+    async def by_references(self, references: Collection[str]) -> dict[str, Testimony]:
+        """Those of `references` that exist, by reference."""
+        result = await self._connection.execute(
+            select(testimonies).where(testimonies.c.reference.in_(list(references)))
+        )
+        return {row.reference: testimony_of(row) for row in result}
+
     async def of_author(self, author_key: str, campaign_id: int | None = None) -> list[Testimony]:
         """The author's testimonies (tombstones included), newest first."""
         query = select(testimonies).where(testimonies.c.author_key == author_key)
@@ -288,31 +320,6 @@ class TestimonyRepository(Repository):
             query.order_by(testimonies.c.created_at.desc(), testimonies.c.id.desc())
         )
         return [testimony_of(row) for row in result]
-
-    async def submitted_since(
-        self, campaign_id: int, author_key: str, since: datetime
-    ) -> list[datetime]:
-        """When the author submitted since `since` (deleted ones count too), oldest first."""
-        result = await self._connection.execute(
-            select(testimonies.c.created_at)
-            .where(
-                testimonies.c.campaign_id == campaign_id,
-                testimonies.c.author_key == author_key,
-                testimonies.c.created_at > since,
-            )
-            .order_by(testimonies.c.created_at)
-        )
-        return list(result.scalars())
-
-    async def count_pending(self, campaign_id: int, author_key: str) -> int:
-        result = await self._connection.execute(
-            select(func.count()).where(
-                testimonies.c.campaign_id == campaign_id,
-                testimonies.c.author_key == author_key,
-                testimonies.c.status == "pending",
-            )
-        )
-        return int(result.scalar_one())
 
     async def pending(self, campaign_id: int, offset: int, limit: int) -> list[Testimony]:
         """A page of the review queue, oldest first."""

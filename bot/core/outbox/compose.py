@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from bot.core.actors import ChatKind, Platform
-from bot.core.replies import Reply
+from bot.core.replies import Reply, reply_from_data
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +120,12 @@ async def compose_together(
         except Exception:
             logger.exception("composing %d %r rows together failed", len(group), name)
     return composed
+
+
+async def message_of(composers: Composers, request: ComposeRequest) -> Composed | None:
+    """The message of one row: the one it carries, or the one its composer builds now
+    (None: not to be sent any more)."""
+    payload = request.payload
+    if "compose" not in payload:
+        return Composed(reply_from_data(payload["reply"]), str(payload.get("locale", "en")))
+    return await composers.get(str(payload["compose"])).compose(request)

@@ -30,11 +30,11 @@ from bot.core.outbox.compose import (
     Composers,
     budget_for,
     compose_together,
+    message_of,
 )
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
-from bot.core.replies import reply_from_data
 from storage.database import Database
 from storage.records import ClaimedMessage
 
@@ -344,29 +344,20 @@ class OutboxSender:
         return message.not_after is not None and self._clock.now() >= message.not_after
 
     async def _delivery(self, message: ClaimedMessage) -> Delivery | None:
-        payload = message.payload
-        chat_kind = ChatKind(message.chat_kind)
-        if "compose" not in payload:
-            reply, locale = reply_from_data(payload["reply"]), str(payload.get("locale", "en"))
-        elif message.id in self._composed:  # composed with its batch (`_compose_claimed`)
+        if message.id in self._composed:  # composed with its batch (`_compose_claimed`)
             composed = self._composed.pop(message.id)
-            if composed is None:
-                return None
-            reply, locale = composed.reply, composed.locale
         else:
             # Composed now, from the database as it is, so that a retry shows fresh figures.
-            composer = self._composers.get(str(payload["compose"]))
-            composed = await composer.compose(self._request(message))
-            if composed is None:
-                return None
-            reply, locale = composed.reply, composed.locale
+            composed = await message_of(self._composers, self._request(message))
+        if composed is None:
+            return None
         return Delivery(
             outbox_id=message.id,
             dedupe_key=message.dedupe_key,
             chat_id=message.chat_id,
-            chat_kind=chat_kind,
-            reply=reply,
-            locale=locale,
+            chat_kind=ChatKind(message.chat_kind),
+            reply=composed.reply,
+            locale=composed.locale,
         )
 
     def _request(self, message: ClaimedMessage) -> ComposeRequest:

@@ -37,7 +37,13 @@ STORY = {
 
 @pytest.fixture
 async def sender(core: Core, adapter: DiscordAdapter) -> AsyncIterator[OutboxSender]:
-    sender = OutboxSender(core.database, adapter.courier, core.clock, make_owner(Platform.DISCORD))
+    sender = OutboxSender(
+        core.database,
+        adapter.courier,
+        core.clock,
+        make_owner(Platform.DISCORD),
+        composers=core.composers,
+    )
     core.doorbell.listen(sender.wake)
     await sender.start()
     yield sender

@@ -31,7 +31,11 @@ async def sender(telegram: Telegram) -> AsyncIterator[OutboxSender]:
     """The outbox sender for Telegram, as `chorus run` starts it."""
     core = telegram.core
     sender = OutboxSender(
-        core.database, telegram.adapter.courier, core.clock, make_owner(Platform.TELEGRAM)
+        core.database,
+        telegram.adapter.courier,
+        core.clock,
+        make_owner(Platform.TELEGRAM),
+        composers=core.composers,
     )
     core.doorbell.listen(sender.wake)
     await sender.start()

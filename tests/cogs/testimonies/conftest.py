@@ -18,8 +18,8 @@ from bot.app import Core
 from bot.core.actors import ChatKind, Platform
 from bot.core.delivery import Delivery
 from bot.core.dispatcher import Response
+from bot.core.outbox.compose import ComposeRequest, Composers, budget_for, message_of
 from bot.core.render import PlainRenderer
-from bot.core.replies import reply_from_data
 from storage.database import Database
 from storage.records import OutboxEntry
 from tests.dialogue import Member, group, person
@@ -59,8 +59,9 @@ def story(
 class Mailroom:
     """Delivers pending outbox messages to whoever they are addressed to, once each."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, composers: Composers) -> None:
         self._db = db
+        self._composers = composers
         self._delivered: set[int] = set()
 
     async def pending(self) -> list[OutboxEntry]:
@@ -74,16 +75,15 @@ class Mailroom:
             if row.id in self._delivered or not _addressed_to(row, member):
                 continue
             self._delivered.add(row.id)
+            platform = Platform(row.platform)
+            kind = ChatKind(row.chat_kind)
+            request = ComposeRequest(row.id, platform, kind, row.payload, budget_for(platform))
+            message = await message_of(self._composers, request)
+            if message is None:  # as the sender does: not sent any more
+                continue
             start = member._out.tell()
             await member.adapter.courier.deliver(
-                Delivery(
-                    outbox_id=row.id,
-                    dedupe_key=row.dedupe_key,
-                    chat_id=row.chat_id,
-                    chat_kind=ChatKind(row.chat_kind),
-                    reply=reply_from_data(row.payload["reply"]),
-                    locale=str(row.payload["locale"]),
-                )
+                Delivery(row.id, row.dedupe_key, row.chat_id, kind, message.reply, message.locale)
             )
             member._out.seek(start)
             printed.append(member._out.read().strip())
@@ -119,7 +119,7 @@ async def start_campaign(meet: Meet, db: Database, *, review_place: bool = True)
         mona,
         meet(person(Platform.TELEGRAM, "2"), COMMUNITY),
         meet(person(Platform.TELEGRAM, "4"), COMMUNITY),
-        Mailroom(db),
+        Mailroom(db, alice.core.composers),
     )
 
 

@@ -49,6 +49,46 @@ async def test_a_story_is_received_privately_and_alerts_the_review_place(
     assert (stored.status, stored.author_key, stored.consent) == ("pending", "telegram:2", "named")
 
 
+async def test_the_alert_carries_no_words_of_the_story_and_is_dropped_once_decided(
+    cast: Cast, db: Database
+) -> None:
+    reference = reference_in(await cast.bob.says("/testimony", *STORY))
+    async with db.read() as tx:
+        [row] = [r for r in await tx.outbox.all() if ":review:" in r.dedupe_key]
+    # The card is composed when the alert goes out, from the story as it is then.
+    assert row.payload == {"compose": "testimony.review", "reference": reference}
+
+    await cast.mona.says("/testimonies queue")
+    assert f"{reference} is approved" in await cast.mona.says("/press 1")
+
+    assert await cast.mail.deliver(cast.mona) == ""  # decided before its alert went out
+
+
+async def test_stories_shared_at_the_same_moment_are_each_stored_and_alerted_once(
+    meet: Meet, cast: Cast, db: Database
+) -> None:
+    members = [meet(person(Platform.TELEGRAM, str(100 + n)), COMMUNITY) for n in range(12)]
+
+    receipts = await asyncio.gather(
+        *(
+            member.says("/testimony", *story(f"Story of member {n}"))
+            for n, member in enumerate(members)
+        )
+    )
+
+    references = [reference_in(receipt) for receipt in receipts]
+    assert len(set(references)) == 12
+    for n, receipt in enumerate(receipts):
+        assert f"“Story of member {n}”" in receipt
+    async with db.read() as tx:
+        for n, (member, reference) in enumerate(zip(members, references, strict=True)):
+            stored = await tx.testimonies.by_reference(reference)
+            assert stored is not None
+            assert (stored.title, stored.author_key) == (f"Story of member {n}", member.actor.key)
+    alerts = await cast.mail.deliver(cast.mona)
+    assert all(alerts.count(f"Story {reference}:") == 1 for reference in references)
+
+
 async def test_approving_tells_the_author_privately_and_records_who_and_when(
     cast: Cast, db: Database
 ) -> None:
