@@ -87,13 +87,15 @@ class Pseudonyms:
     """
 
     def __init__(self, secret: str) -> None:
-        self._secret = secret.encode("utf-8")
+        # Keyed once; each pseudonym copies it (cheaper than keying again per author).
+        self._keyed = hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
         self._known: dict[str, str] = {}
 
     def of(self, user_key: str) -> str:
         found = self._known.get(user_key)
         if found is None:
-            digest = hmac.new(self._secret, user_key.encode("utf-8"), hashlib.sha256)
+            digest = self._keyed.copy()
+            digest.update(user_key.encode("utf-8"))
             found = "M-" + digest.hexdigest()[:12]
             if len(self._known) < 100_000:  # a cache, bounded however large an export
                 self._known[user_key] = found

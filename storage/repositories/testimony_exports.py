@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, String, case, func, literal, select
 
 from storage.repositories.base import Repository
 from storage.repositories.testimony_records import ExportedTestimony, ExportFilter
@@ -18,7 +19,7 @@ from storage.schema import campaigns
 from storage.tables.testimonies import testimonies
 
 EXPORT_BATCH = 500
-# The columns of `ExportedTestimony`, in its order.
+# The columns of `ExportedTestimony`, in its order (`created_at` as text, see `_utc_text`).
 EXPORTED = (
     "reference",
     "created_at",
@@ -95,8 +96,11 @@ class TestimonyExportRepository(Repository):
             if wanted.category_order
             else literal(0)
         )
+        columns = [
+            self._utc_text(c[name]) if name == "created_at" else c[name] for name in EXPORTED
+        ]
         result = await self._connection.stream(
-            select(*(c[name] for name in EXPORTED))
+            select(*columns)
             .where(self._exported(wanted))
             .order_by(rank, c.category, c.featured.desc(), c.created_at, c.id)
             .execution_options(yield_per=batch)
@@ -108,6 +112,15 @@ class TestimonyExportRepository(Repository):
                 yield [make(row) for row in rows]
         finally:
             await result.close()
+
+    def _utc_text(self, column: ColumnElement[datetime]) -> ColumnElement[str]:
+        """`column` as ISO 8601 UTC text to the second, formatted by the database: exports
+        print it as it comes, instead of parsing and formatting 100,000 timestamps."""
+        if self.dialect == "postgresql":
+            utc = func.timezone("UTC", column)
+            return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS"Z"', type_=String)
+        # SQLite keeps naive UTC text (`storage.types.UTCDateTime`).
+        return func.strftime("%Y-%m-%dT%H:%M:%SZ", column, type_=String)
 
     async def campaigns(self) -> list[tuple[int, str, int]]:
         """Every campaign as (id, name, number of testimonies), for the operator's CLI."""

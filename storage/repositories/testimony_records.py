@@ -76,7 +76,9 @@ class ExportedTestimony(NamedTuple):
     the largest exports make 100,000 of them)."""
 
     reference: str
-    created_at: datetime
+    # When it was submitted, as the database formats it: ISO 8601 in UTC, to the second
+    # (`2026-06-01T09:05:03Z`), which is what every export prints.
+    submitted_at: str
     category: str
     consent: str
     status: str

@@ -48,19 +48,11 @@ def _line(row: ExportRow) -> str:
     """`record` of one row, inlined: only member text can hold a quote or start like a
     formula (a reference, a category, a date, a pseudonym or an account cannot)."""
     reference, at, category, consent, status, featured, title, story, name, author = row
-    day = "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - the fastest, and fixed text
-        at.year,
-        at.month,
-        at.day,
-        at.hour,
-        at.minute,
-        at.second,
-    )
     title = neutralise(title).replace('"', '""')
     story = neutralise(story).replace('"', '""')
     name = neutralise(name).replace('"', '""')
     return (
-        f'"{reference}","{day}","{category}","{consent}","{status}",'
+        f'"{reference}","{at}","{category}","{consent}","{status}",'
         f'"{"yes" if featured else "no"}","{title}","{story}","{name}","{author}"\r\n'
     )
 

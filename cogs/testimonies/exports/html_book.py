@@ -111,8 +111,7 @@ def _article(row: ExportRow, meta: ExportMeta) -> str:
     byline = [
         f'<span dir="auto">{_text(name)}</span>',
         f'<span class="ref">{_text(row.reference)}</span>',
-        f'<time datetime="{row.submitted_at.isoformat()}">'
-        f"{row.submitted_at.strftime('%Y-%m-%d')}</time>",
+        f'<time datetime="{row.submitted_at}">{row.submitted_at[:10]}</time>',
     ]
     if meta.identities and row.author:
         byline.append(f'<span class="ref">{_text(row.author)}</span>')

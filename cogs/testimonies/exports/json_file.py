@@ -19,7 +19,7 @@ ROWS_PER_CHUNK = 256
 def _object(row: ExportRow, meta: ExportMeta) -> dict[str, Any]:
     return {
         "reference": row.reference,
-        "submitted_at": row.submitted_at.isoformat(),
+        "submitted_at": row.submitted_at,
         "category": row.category,
         "consent": row.consent,
         "status": row.status,

@@ -34,7 +34,7 @@ def _quote(story: str) -> str:
 
 def _entry(row: ExportRow, meta: ExportMeta) -> str:
     name = escape(row.name) if row.name else meta.text(msg("testimony.anonymous"))
-    details = [name, f"`{row.reference}`", row.submitted_at.strftime("%Y-%m-%d")]
+    details = [name, f"`{row.reference}`", row.submitted_at[:10]]
     if row.featured:
         details.append(meta.text(msg("testimony.status.featured")))
     elif meta.status != "approved":

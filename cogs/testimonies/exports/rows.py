@@ -42,7 +42,7 @@ class ExportRow(NamedTuple):
     """One testimony as it leaves Chorus (a tuple: the largest exports make 100,000)."""
 
     reference: str
-    submitted_at: datetime
+    submitted_at: str  # ISO 8601 in UTC, to the second: `2026-06-01T09:05:03Z`
     category: str
     consent: str
     status: str
@@ -91,7 +91,7 @@ def to_row(testimony: ExportedTestimony, pseudonyms: Pseudonyms, *, identities: 
         author = pseudonyms.of(testimony.author_key) if testimony.author_key else ""
     return ExportRow(
         testimony.reference,
-        testimony.created_at,
+        testimony.submitted_at,
         testimony.category,
         testimony.consent,
         testimony.status,

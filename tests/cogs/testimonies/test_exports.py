@@ -74,7 +74,7 @@ async def test_csv_lines_are_what_the_csv_module_writes_quoting_every_field(
 ) -> None:
     hostile = ExportRow(
         "T-ABCD",
-        datetime(2026, 6, 1, 9, 5, 3, tzinfo=UTC),
+        "2026-06-01T09:05:03Z",
         "legal",
         "named",
         "approved",
@@ -85,7 +85,14 @@ async def test_csv_lines_are_what_the_csv_module_writes_quoting_every_field(
         "M-0123456789ab",
     )
     meta = ExportMeta(
-        "C", hostile.submitted_at, False, "all", None, {}, (), core.catalogues.translator("en")
+        "C",
+        datetime(2026, 6, 1, 9, 5, 3, tzinfo=UTC),
+        False,
+        "all",
+        None,
+        {},
+        (),
+        core.catalogues.translator("en"),
     )
 
     async def batches() -> AsyncIterator[list[ExportRow]]:
@@ -145,6 +152,8 @@ async def test_anonymised_exports_name_authors_by_stable_pseudonyms_only(
     for forbidden in ("telegram:2", '"2"', "user 2", "Bob B."):
         assert forbidden not in first
     assert [item["name"] for item in document["testimonies"]] == [None, None]
+    # Submitted at 14:00 in Paris: stated in UTC, to the second, on every database.
+    assert {item["submitted_at"] for item in document["testimonies"]} == {"2026-06-01T12:00:00Z"}
     assert document["personal_data"] is False
     assert Pseudonyms("one").of("telegram:2") != Pseudonyms("two").of("telegram:2")
 
@@ -209,7 +218,9 @@ async def test_markdown_and_the_book_show_hostile_text_as_typed(cast: Cast, tmp_
     assert "> \\# Not a heading \\<script\\>alert(1)\\</script\\>" in markdown
     assert "> \\-2+3 and \\@SUM" not in markdown  # `@` is plain text in Markdown
     assert "> \\-2+3 and @SUM(A1)" in markdown
-    assert "— Anonymous member" in markdown
+    assert "— Anonymous member · `T-" in markdown
+    assert " · 2026-06-01\n" in markdown
+    assert '<time datetime="2026-06-01T12:00:00Z">2026-06-01</time>' in book
     assert "## Legal matters (1)" in markdown
     assert "<script>" not in book
     assert html.escape("<script>alert(1)</script>") in book
