@@ -29,7 +29,12 @@ class RateLimits:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One message to send: rendered by the courier for `locale`."""
+    """One message to send: rendered by the courier for `locale`.
+
+    With `replaces` (the platform's id of a message sent earlier to the same chat), the
+    sender edits that message to read `reply` instead of sending a new one: a story taken
+    back leaves the channels it was posted in.
+    """
 
     outbox_id: int
     dedupe_key: str
@@ -37,6 +42,7 @@ class Delivery:
     chat_kind: ChatKind
     reply: Reply
     locale: str
+    replaces: str | None = None
 
     @property
     def nonce(self) -> str:

@@ -18,7 +18,7 @@ from cogs.testimonies import texts
 from cogs.testimonies.alerts import alert_payload
 from cogs.testimonies.model import split_user_key
 from storage.records import NewMessage, Place, RoleGrant
-from storage.repositories.testimonies import Testimony, TestimonySettings
+from storage.repositories.testimonies import PostedCopy, Testimony, TestimonySettings
 
 
 def _payload(reply: Reply, locale: str) -> dict[str, object]:
@@ -91,6 +91,22 @@ def author_notice(
         payload=_payload(reply, testimony.locale),
         next_attempt_at=now,
         user_key=testimony.author_key,
+    )
+
+
+def retraction(reference: str, post: PostedCopy, now: datetime) -> NewMessage:
+    """The post of a story taken back, edited to say so: its words leave the channel.
+
+    Its key is outside the story's `testimony:<reference>:` prefix, so cancelling the
+    story's messages never cancels it; it carries no personal data, so no user key."""
+    return NewMessage(
+        dedupe_key=f"retract:testimony:{reference}:{post.outbox_id}",
+        platform=post.platform,
+        chat_id=post.chat_id,
+        chat_kind=ChatKind.GROUP.value,
+        payload={**_payload(Reply(texts.retracted()), post.locale), "replaces": post.message_id},
+        next_attempt_at=now,
+        place_id=post.place_id,
     )
 
 

@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.commands import Context
 from bot.core.errors import UserError, refuse
 from bot.core.richtext import Code, Msg, msg
-from cogs.testimonies import texts
+from cogs.testimonies import notices, texts
 from cogs.testimonies.intake import Entry, Intake, Limits
 from cogs.testimonies.model import (
     AUTHOR,
@@ -153,7 +153,8 @@ class TestimonyService:
             return await _authored(tx, context, reference)
 
     async def withdraw(self, context: Context, raw_reference: str) -> Testimony:
-        """Unpublish: kept, but never posted or exported again; unsent posts are cancelled."""
+        """Unpublish: kept, but never posted or exported again; unsent posts are cancelled,
+        and posts already out are edited to say it was withdrawn."""
         return await self._author_act(context, raw_reference, Status.WITHDRAWN)
 
     async def delete(self, context: Context, raw_reference: str) -> Testimony:
@@ -180,7 +181,7 @@ class TestimonyService:
             erase = to is Status.DELETED
             if erase:
                 await tx.testimonies.erase(testimony.id, now, forget_author=False)
-            await tx.testimonies.cancel_messages(reference, erase=erase)
+            await _unpublish(tx, reference, now, erase=erase)
             changed = await tx.testimonies.by_reference(reference)
         assert changed is not None
         return changed
@@ -216,8 +217,16 @@ class TestimonyService:
         and their name taken off the decisions they took as a moderator."""
         now = self._clock.now()
         for reference in await tx.testimonies.forget_author(user_key, now):
-            await tx.testimonies.cancel_messages(reference, erase=True)
+            await _unpublish(tx, reference, now, erase=True)
         await tx.testimonies.forget_moderator(user_key)
+
+
+async def _unpublish(tx: Tx, reference: str, now: datetime, *, erase: bool) -> None:
+    """Take a story out of circulation: its unsent messages are cancelled (and with `erase`
+    emptied), and its posts already out are edited to say it was withdrawn."""
+    posted = await tx.testimonies.posted_copies(reference)
+    await tx.testimonies.cancel_messages(reference, erase=erase)
+    await tx.outbox.add_many([notices.retraction(reference, post, now) for post in posted], now)
 
 
 async def _authored(tx: Tx, context: Context, reference: str) -> Testimony:

@@ -193,6 +193,11 @@ def announcement(testimony: Testimony) -> tuple[Block, ...]:
     )
 
 
+def retracted() -> tuple[Block, ...]:
+    """What a post of a story reads once its author took it back (or asked to be forgotten)."""
+    return (Para((msg("testimony.post.retracted"),)),)
+
+
 def decided_notice(testimony: Testimony, reason: str = "") -> tuple[Block, ...]:
     """What the author is told privately about a decision on their story."""
     reference, title = Code(testimony.reference), Text(testimony.title)

@@ -20,6 +20,7 @@ from storage.repositories.testimony_records import (
     ExportedTestimony,
     ExportFilter,
     NewTestimony,
+    PostedCopy,
     Testimony,
     TestimonySettings,
     decision_of,
@@ -34,6 +35,7 @@ __all__ = [
     "ExportFilter",
     "ExportedTestimony",
     "NewTestimony",
+    "PostedCopy",
     "Testimony",
     "TestimonyRepository",
     "TestimonySettings",
@@ -295,6 +297,29 @@ class TestimonyRepository(Repository):
         if erase:
             await self._connection.execute(update(outbox).where(mine).values(payload={}))
         return result.rowcount
+
+    async def posted_copies(self, reference: str) -> list[PostedCopy]:
+        """The story's posts in announcement channels that were sent (see `notices.posts`)."""
+        result = await self._connection.execute(
+            select(
+                outbox.c.id,
+                outbox.c.platform,
+                outbox.c.chat_id,
+                outbox.c.place_id,
+                outbox.c.platform_message_id,
+                places.c.locale,
+            )
+            .select_from(outbox.outerjoin(places, places.c.id == outbox.c.place_id))
+            .where(
+                outbox.c.dedupe_key.like(f"testimony:{reference}:post:%"),
+                outbox.c.status == OutboxStatus.SENT.value,
+                outbox.c.platform_message_id.is_not(None),
+            )
+            .order_by(outbox.c.id)
+        )
+        return [
+            PostedCopy(row[0], row[1], row[2], row[3], row[4], row[5] or "en") for row in result
+        ]
 
     # --- reading -------------------------------------------------------------------------
     async def by_reference(self, reference: str) -> Testimony | None:

@@ -31,6 +31,18 @@ class Testimony:
 
 
 @dataclass(frozen=True, slots=True)
+class PostedCopy:
+    """A story's post that went out: where it is, and the platform's id of the message."""
+
+    outbox_id: int
+    platform: str
+    chat_id: str
+    place_id: int | None
+    message_id: str
+    locale: str  # its place's language ("en" when the place is gone)
+
+
+@dataclass(frozen=True, slots=True)
 class NewTestimony:
     campaign_id: int
     place_id: int | None

@@ -129,3 +129,9 @@ async def message_of(composers: Composers, request: ComposeRequest) -> Composed 
     if "compose" not in payload:
         return Composed(reply_from_data(payload["reply"]), str(payload.get("locale", "en")))
     return await composers.get(str(payload["compose"])).compose(request)
+
+
+def replaced_by(payload: Mapping[str, Any]) -> str | None:
+    """The earlier message a row edits instead of sending anew (`Delivery.replaces`)."""
+    found = payload.get("replaces")
+    return str(found) if found is not None else None

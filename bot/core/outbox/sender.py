@@ -22,7 +22,17 @@ from dataclasses import replace
 
 from bot.core.actors import ChatKind
 from bot.core.clock import Clock
-from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter, Transient
+from bot.core.delivery import (
+    Courier,
+    Delivery,
+    Failed,
+    Gone,
+    LiveMessages,
+    Outcome,
+    RetryAfter,
+    Sent,
+    Transient,
+)
 from bot.core.outbox.backoff import Jitter
 from bot.core.outbox.compose import (
     Composed,
@@ -31,6 +41,7 @@ from bot.core.outbox.compose import (
     budget_for,
     compose_together,
     message_of,
+    replaced_by,
 )
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
@@ -322,6 +333,8 @@ class OutboxSender:
 
     async def _deliver(self, delivery: Delivery) -> Outcome:
         try:
+            if delivery.replaces is not None:
+                return await self._replace(delivery, delivery.replaces)
             return await self._courier.deliver(delivery)
         except Exception as error:
             # A courier must not raise; if one does, the row is retried like a timeout.
@@ -331,6 +344,16 @@ class OutboxSender:
                 delivery.outbox_id,
             )
             return Transient(f"courier raised {type(error).__name__}")
+
+    async def _replace(self, delivery: Delivery, message_id: str) -> Outcome:
+        """Edit the earlier message in place. One that is gone (deleted by someone, or its
+        chat left) has nothing left to replace: done, and its chat is not written off."""
+        if not isinstance(self._courier, LiveMessages):
+            return Failed(f"{self._platform} cannot edit a message")
+        outcome = await self._courier.edit(
+            delivery.chat_id, message_id, delivery.reply, delivery.locale
+        )
+        return Sent(message_id) if isinstance(outcome, Gone) else outcome
 
     def _pause_for(self, delivery: Delivery, outcome: Outcome) -> None:
         # Before the slot ends, so that no other send starts in between.
@@ -358,6 +381,7 @@ class OutboxSender:
             chat_kind=ChatKind(message.chat_kind),
             reply=composed.reply,
             locale=composed.locale,
+            replaces=replaced_by(message.payload),
         )
 
     def _request(self, message: ClaimedMessage) -> ComposeRequest:

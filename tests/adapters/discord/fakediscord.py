@@ -183,6 +183,8 @@ class FakeDiscord:
     def __init__(self, guilds: list[JSON] | None = None) -> None:
         self.guilds = guilds if guilds is not None else [guild()]
         self.requests: list[Request] = []
+        # Ids of messages someone deleted: editing one answers 404 Unknown Message.
+        self.deleted: set[str] = set()
         self.identify: JSON | None = None
         self._failures: list[Failure] = []
         self._nonces: dict[tuple[str, str], JSON] = {}
@@ -319,6 +321,13 @@ class FakeDiscord:
         return _json(answer, status)
 
     def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        edited = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
+        if edited and method == "PATCH":
+            if edited.group(2) in self.deleted:
+                return 404, {"message": "Unknown Message", "code": 10008}
+            return 200, {**self._message(edited.group(1), body), "id": edited.group(2)}
+        if re.fullmatch(r"/channels/\d+/(messages/)?pins/\d+", path) and method == "PUT":
+            return 204, None
         if path == "/users/@me":
             return 200, BOT
         if path == "/oauth2/applications/@me":

@@ -3,14 +3,11 @@ live counter edited and pinned through discord.py against the fake Discord."""
 
 from __future__ import annotations
 
-import re
 import struct
 from collections.abc import AsyncIterator
 from typing import Any
 
-import discord
 import pytest
-import yarl
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import Core
@@ -22,36 +19,8 @@ from tests.adapters.discord.people import Person
 from tests.fakes import FakeClock
 
 
-class EditableDiscord(FakeDiscord):
-    """The fake Discord, answering message edits and pins too (a 404 for a deleted one)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deleted: set[str] = set()
-
-    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
-        edit = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
-        if edit and method == "PATCH":
-            if edit.group(2) in self.deleted:
-                return 404, {"message": "Unknown Message", "code": 10008}
-            return 200, {**self._message(edit.group(1), body), "id": edit.group(2)}
-        if re.fullmatch(r"/channels/\d+/(messages/)?pins/\d+", path) and method == "PUT":
-            return 204, None
-        return super()._answer(method, path, body)
-
-
 @pytest.fixture
-async def editable(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[EditableDiscord]:
-    fake = EditableDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway))
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def running(core: Core, editable: EditableDiscord) -> AsyncIterator[DiscordAdapter]:
+async def running(core: Core, fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
     adapter = new_adapter(core)
     await adapter.start()
     yield adapter
@@ -67,9 +36,9 @@ def channel_posts(fake: FakeDiscord) -> list[dict[str, Any]]:
 
 
 async def test_a_milestone_is_announced_in_the_channel_and_the_chart_attached(
-    core: Core, editable: EditableDiscord, running: DiscordAdapter, clock: FakeClock
+    core: Core, fake: FakeDiscord, running: DiscordAdapter, clock: FakeClock
 ) -> None:
-    ada = Person(editable, ADMIN, admin=True)
+    ada = Person(fake, ADMIN, admin=True)
     await ada.slash("setup", name="Keep 4o", hashtag="keep4o")
     await ada.slash("signatures set", count=900)
     answered = await ada.slash("signatures set", count=1_250)
@@ -78,7 +47,7 @@ async def test_a_milestone_is_announced_in_the_channel_and_the_chart_attached(
     sender = OutboxSender(core.database, running.courier, clock, "discord-test")
     assert (await sender.run_once())["sent"] == 1
 
-    [post] = channel_posts(editable)
+    [post] = channel_posts(fake)
     assert post["content"].startswith("**🎉 1,000 signatures!**")
     assert "We are at 1,250 now." in post["content"]
     assert "\\#keep4o" in post["content"] or "#keep4o" in post["content"]
@@ -86,16 +55,16 @@ async def test_a_milestone_is_announced_in_the_channel_and_the_chart_attached(
     assert post["nonce"].startswith("ob")
 
     await ada.slash("signatures show")
-    [chart] = [r for r in editable.requests if "signatures.png" in r.files]
+    [chart] = [r for r in fake.requests if "signatures.png" in r.files]
     png = chart.files["signatures.png"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1000, 500)
 
 
 async def test_the_live_counter_is_edited_and_pinned(
-    core: Core, editable: EditableDiscord, running: DiscordAdapter, clock: FakeClock
+    core: Core, fake: FakeDiscord, running: DiscordAdapter, clock: FakeClock
 ) -> None:
-    ada = Person(editable, ADMIN, admin=True)
+    ada = Person(fake, ADMIN, admin=True)
     await ada.slash("setup", name="Keep 4o")
     await ada.slash("signatures set", count=400)
     await ada.slash("signatures live", state="on")
@@ -103,14 +72,14 @@ async def test_the_live_counter_is_edited_and_pinned(
     live = LiveUpdater(core.database, clock, interval=60)
     live.attach(running.courier)
     await live.run_once()
-    [first] = channel_posts(editable)
+    [first] = channel_posts(fake)
 
     await ada.slash("signatures set", count=480)
     clock.advance(seconds=61)
     assert await live.run_once() == 1
 
-    pins = [r for r in editable.requests if r.method == "PUT" and "pins" in r.path]
-    edits = [r for r in editable.requests if r.method == "PATCH"]
+    pins = [r for r in fake.requests if r.method == "PUT" and "pins" in r.path]
+    edits = [r for r in fake.requests if r.method == "PATCH"]
     assert len(pins) == 1
     assert [r.path.rsplit("/", 1)[-1] for r in edits] == [pins[0].path.rsplit("/", 1)[-1]]
     body = edits[0].body
@@ -120,9 +89,9 @@ async def test_the_live_counter_is_edited_and_pinned(
     assert "Signatures: 400" in first["content"]
 
     # Someone deleted it: the next change posts a new one.
-    editable.deleted.add(edits[0].path.rsplit("/", 1)[-1])
+    fake.deleted.add(edits[0].path.rsplit("/", 1)[-1])
     await ada.slash("signatures set", count=520)
     clock.advance(seconds=61)
     await live.run_once()
     await OutboxSender(core.database, running.courier, clock, "discord-test-2").run_once()
-    assert len(channel_posts(editable)) == 2
+    assert len(channel_posts(fake)) == 2

@@ -173,3 +173,29 @@ async def test_privacy_forget_in_a_dm(ada: Person, max_: Person, core: Core) -> 
     assert "Chorus keeps nothing about you any more." in done.text
     async with core.database.read() as tx:
         assert await tx.testimonies.of_author(f"discord:{MEMBER_ID}") == []
+
+
+async def test_a_posted_story_taken_back_by_its_author_is_edited_out_of_the_channel(
+    fake: FakeDiscord, ada: Person, max_: Person, sender: OutboxSender
+) -> None:
+    await ada.slash("setup", name="Keep 4o")
+    await ada.slash("testimonies review", where="here")
+    await ada.slash("testimonies settings", post_approved="yes")
+    receipt = await max_.submit(await max_.slash("testimony share"), STORY)
+    match = REFERENCE.search(receipt.text)
+    assert match, receipt.text
+    [alert] = await posted(fake, GENERAL_ID)
+    await press(ada, alert, "Approve")
+    [_alert, post] = await posted(fake, GENERAL_ID, 2)
+    assert isinstance(post.body, dict)
+    assert "My court case" in post.body["content"]
+
+    withdrawn = await max_.slash("testimony withdraw", ref=match.group(0))
+
+    assert withdrawn.private
+    await fake.quiet(after=lambda: any(r.method == "PATCH" for r in fake.requests))
+    [edit] = [r for r in fake.requests if r.method == "PATCH"]
+    assert edit.path == f"/channels/{GENERAL_ID}/messages/{post.answer['id']}"
+    assert isinstance(edit.body, dict)
+    assert edit.body["content"] == "This story was withdrawn by its author."
+    assert len(channel_posts(fake, GENERAL_ID)) == 2  # edited in place, nothing new posted

@@ -200,3 +200,41 @@ async def test_the_queue_is_never_shown_in_a_group_to_someone_without_a_private_
     assert "I can only send it in a private chat" in pointer.text
     assert "thesis" not in pointer.text
     assert pointer.buttons[0]["url"].startswith("https://t.me/")
+
+
+async def test_a_posted_story_deleted_by_its_author_is_edited_out_of_the_group(
+    telegram: Telegram, sender: OutboxSender
+) -> None:
+    community, moderators = await campaign(telegram)
+    alice, bob, mona = (
+        telegram.person(n, name) for n, name in ((101, "Alice"), (102, "Bob"), (103, "Mona"))
+    )
+    await alice.says("/testimonies settings post_approved:yes", community)
+    await telegram.replies(alice.private)
+    await bob.says("/testimony", community)
+    [offer] = await telegram.replies(community)
+    receipt = await answer_form(
+        telegram, bob, offer, "My thesis", STORY, "study", "/skip", "anonymous"
+    )
+    reference = reference_in(receipt.text)
+    [review] = await telegram.replies(moderators)
+    await mona.presses(review, "Approve", moderators)
+    await telegram.replies(bob.private)  # the good news
+    [post] = await telegram.replies(community)
+    assert "It helped me write my" in post.text
+
+    await bob.says(f"/testimony delete {reference}", community)
+    [confirm] = await telegram.replies(bob.private)
+    await bob.presses(confirm, f"a:testimony.erase|{reference}", bob.private)
+    assert f"{reference} is deleted" in await alert(telegram, 2)
+
+    async def edited() -> bool:
+        return len(await telegram.calls("editMessageText")) == 1
+
+    await eventually(edited, "the post edited")
+    [edit] = await telegram.calls("editMessageText")
+    assert edit["status"] == 200
+    assert str(edit["params"]["chat_id"]) == str(community["id"])
+    assert str(edit["params"]["message_id"]) == str(post.message_id)
+    assert edit["params"]["text"] == "This story was withdrawn by its author."
+    assert await telegram.unread(community) == []  # edited in place, nothing new posted

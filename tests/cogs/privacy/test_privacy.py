@@ -7,10 +7,29 @@ from pathlib import Path
 
 from bot.app import Core
 from bot.core.actors import Platform
+from bot.core.delivery import Delivery
+from bot.core.outbox import OutboxSender
 from bot.core.privacy import KeepsPersonalData
+from bot.core.render import PlainRenderer
 from storage.database import Database
-from tests.cogs.testimonies.conftest import STORY, Cast, Meet, reference_in, story
+from tests.cogs.testimonies.conftest import (
+    COMMUNITY,
+    MODERATORS,
+    STORY,
+    Cast,
+    Meet,
+    reference_in,
+    story,
+)
+from tests.core.outbox.fakes import FakeCourier
 from tests.dialogue import person, private
+from tests.fakes import FakeClock
+
+
+def said_in(core: Core, delivery: Delivery) -> str:
+    """A delivery's text as a reader of its language sees it."""
+    renderer = PlainRenderer(core.catalogues.translator(delivery.locale))
+    return renderer.render(delivery.reply.body)
 
 
 async def test_privacy_lists_a_statement_for_every_keeper_of_personal_data(
@@ -87,12 +106,45 @@ async def test_forgetting_erases_stories_roles_and_unsent_messages_everywhere(
     ]
     assert {r.status for r in about_bob} == {"cancelled"}
     assert audit[0].action == "privacy.forget"
-    assert "telegram:2" not in json.dumps([audit[0].actor, audit[0].detail])
+    # Who was granted a role, who rejected a story: the entries stay, Bob leaves them.
+    left = [(e.action, e.actor, e.detail) for e in audit if "forgotten" in json.dumps(e.detail)]
+    assert left == [("role.grant", "telegram:1", {"user": "forgotten", "role": "moderator"})]
+    assert ("testimony.reject", "forgotten") in [(e.action, e.actor) for e in audit]
+    assert "telegram:2" not in json.dumps([[e.actor, e.detail] for e in audit])
     await cast.mona.says("/testimonies export format:json status:all")
     [path] = list((tmp_path / "files").glob("testimonies-*.json"))
     exported = json.loads(path.read_text(encoding="utf-8"))
     assert [t["title"] for t in exported["testimonies"]] == ["Carla's"]
     assert "You have not shared a story" in await cast.bob.says("/testimony mine")
+
+
+async def test_forgetting_edits_the_members_posted_stories_out_of_the_channels(
+    core: Core, cast: Cast, meet: Meet, db: Database, clock: FakeClock
+) -> None:
+    await cast.alice.says("/testimonies settings post_approved:yes")
+    reference = reference_in(await cast.bob.says("/testimony", *story("Approved")))
+    await cast.mona.says(f"/testimonies show {reference}")
+    await cast.mona.says("/press 1")
+    telegram = FakeCourier(Platform.TELEGRAM)
+    sender = OutboxSender(db, telegram, clock, "test", composers=core.composers)
+    await sender.run_once()  # the alert, the good news, and the story in both groups
+    # The fake answers the nth delivery with message id `m<n>`.
+    posts = {
+        (d.chat_id, f"m{n}")
+        for n, d in enumerate(telegram.deliveries, start=1)
+        if said_in(core, d).startswith("A member's story")
+    }
+    assert {chat for chat, _id in posts} == {COMMUNITY.chat_id, MODERATORS.chat_id}
+    sent_before = len(telegram.deliveries)
+
+    bob_privately = meet(cast.bob.actor, private(Platform.TELEGRAM, "2"))
+    await bob_privately.says("/privacy forget")
+    await bob_privately.says("/press 1")
+    await sender.run_once()
+
+    edits = telegram.deliveries[sent_before:]
+    assert {(d.chat_id, d.replaces) for d in edits} == posts
+    assert {said_in(core, d) for d in edits} == {"This story was withdrawn by its author."}
 
 
 async def test_a_forget_button_works_only_for_whom_it_was_made(cast: Cast, meet: Meet) -> None:

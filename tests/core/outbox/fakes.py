@@ -9,8 +9,9 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.core.actors import Platform
+from bot.core.actors import ChatKind, Platform
 from bot.core.delivery import Delivery, Outcome, RateLimits, Sent
+from bot.core.replies import Reply
 from tests.fakes import FakeClock
 
 _T = TypeVar("_T")
@@ -24,6 +25,8 @@ class FakeCourier:
     `answer(...)` queues outcomes (or exceptions to raise) for one chat, or for any chat;
     once a script runs out, deliveries succeed with message ids `m1`, `m2`, …
     `on_deliver` runs inside each delivery (to make the network slow, move the clock, …).
+    Edits of earlier messages (`LiveMessages.edit`) are recorded as deliveries too, with
+    `replaces` set, and answered from the same scripts.
     """
 
     def __init__(
@@ -47,6 +50,18 @@ class FakeCourier:
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply, locale: str) -> Outcome:
+        edited = Delivery(0, "", chat_id, ChatKind.GROUP, reply, locale, replaces=message_id)
+        self.deliveries.append(edited)
+        script = self._scripts[chat_id] or self._scripts[None]
+        outcome = script.popleft() if script else Sent(message_id)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def pin(self, chat_id: str, message_id: str) -> bool:
+        return False
 
     @property
     def chats(self) -> list[str]:

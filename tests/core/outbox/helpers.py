@@ -31,14 +31,16 @@ async def queue_message(
     user_key: str | None = None,
     not_after: datetime | None = None,
     due: datetime | None = None,
+    replaces: str | None = None,
 ) -> int:
-    """Write one outbox row, due now (or at `due`); return its id."""
+    """Write one outbox row, due now (or at `due`), editing message `replaces` if given;
+    return its id."""
     message = NewMessage(
         dedupe_key=key,
         platform=platform,
         chat_id=chat,
         chat_kind=kind,
-        payload=payload(key),
+        payload=payload(key) | ({"replaces": replaces} if replaces else {}),
         next_attempt_at=due or clock.now(),
         place_id=place_id,
         user_key=user_key,

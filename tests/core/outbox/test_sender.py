@@ -53,6 +53,34 @@ async def test_a_queued_message_goes_out_once_and_is_recorded(
     assert len(courier.deliveries) == 1
 
 
+async def test_a_row_replacing_a_message_edits_it_in_place(db: Database, clock: FakeClock) -> None:
+    outbox_id = await queue_message(db, clock, "retract:1", chat="-100", replaces="m7")
+    courier = FakeCourier()
+
+    assert (await make_sender(db, courier, clock).run_once())["sent"] == 1
+
+    [edited] = courier.deliveries
+    assert (edited.chat_id, edited.replaces) == ("-100", "m7")
+    assert edited.reply == reply_from_data(payload("retract:1")["reply"])
+    entry = await row(db, outbox_id)
+    assert (entry.status, entry.platform_message_id) == ("sent", "m7")
+
+
+async def test_a_message_gone_before_its_edit_is_done_and_its_chat_still_written_to(
+    db: Database, clock: FakeClock
+) -> None:
+    edit = await queue_message(db, clock, "retract:1", chat="-100", replaces="m7")
+    after = await queue_message(db, clock, "next", chat="-100")
+    courier = FakeCourier()
+    courier.answer(Gone("message to edit not found"), chat="-100")
+
+    await make_sender(db, courier, clock).run_once()
+
+    assert [d.replaces for d in courier.deliveries] == ["m7", None]
+    assert (await row(db, edit)).status == "sent"
+    assert (await row(db, after)).status == "sent"
+
+
 async def test_a_crashed_senders_rows_go_out_exactly_once_after_its_lease(
     db: Database, clock: FakeClock
 ) -> None:
