@@ -143,6 +143,8 @@ class Context:
 
 
 Handler = Callable[[Context, Arguments], Awaitable[Reply]]
+# Checks a command with a form makes before the form is shown (raising `UserError`).
+Precheck = Callable[[Context], Awaitable[None]]
 ButtonHandler = Callable[[Context, str], Awaitable[Reply]]
 
 
@@ -160,7 +162,9 @@ class Command:
     """A command as users type it: `path` is `setup` or `campaign invite`.
 
     `default` marks the subcommand that a bare group name runs (`/campaign` → `campaign
-    show`) on platforms where that is possible.
+    show`) on platforms where that is possible. `precheck` runs when a form is about to be
+    shown: a `UserError` it raises refuses the command there, before anyone types a long
+    answer that could not be accepted (a member over quota).
     """
 
     path: str
@@ -173,6 +177,7 @@ class Command:
     default: bool = False
     needs_campaign: bool = True
     quota: Quota | None = None
+    precheck: Precheck | None = None
 
     @property
     def group(self) -> str:

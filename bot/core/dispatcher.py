@@ -98,8 +98,11 @@ class Dispatcher:
         self._contexts = ContextLoader(database)
 
     # --- commands --------------------------------------------------------------------
-    async def prepare(self, call: Call) -> Prepared | Response:
-        """Check scope, campaign, permission, options and quota; a Response is a refusal."""
+    async def prepare(self, call: Call, *, answered: bool = False) -> Prepared | Response:
+        """Check scope, campaign, permission and options; a Response is a refusal.
+
+        Before a form is shown (`answered` False) the command's `precheck` runs too; once
+        its answers are in, `execute` and the handler check what matters again."""
         try:
             context = await self.context(call.actor, call.where, call.probe)
         except Exception:
@@ -124,6 +127,9 @@ class Dispatcher:
             ]
             if missing:
                 raise refuse("error.missing_option", option=missing[0])
+            precheck = call.command.precheck
+            if precheck is not None and call.command.form is not None and not answered:
+                await precheck(context)
         except UserError as error:
             return self._refusal(error, locale)
         except Exception:
@@ -154,7 +160,7 @@ class Dispatcher:
         return Response(reply, locale)
 
     async def run(self, call: Call, answers: Mapping[str, str] | None = None) -> Response:
-        prepared = await self.prepare(call)
+        prepared = await self.prepare(call, answered=answers is not None)
         if isinstance(prepared, Response):
             return prepared
         return await self.execute(prepared, answers)

@@ -86,6 +86,7 @@ class Testimonies:
                 form=STORY_FORM,
                 scope=Scope.GROUP,
                 default=True,
+                precheck=self._members.check_quota,
             ),
             Command("testimony mine", msg("testimony.help.mine"), self.mine),
             Command(

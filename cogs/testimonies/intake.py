@@ -146,15 +146,39 @@ class Intake:
             key = "testimony.category_not_offered"
             return UserError(msg(key, field=entry.category_label, choices=choices))
         recent, pending = history.get(new.author_key, ([], 0))
+        over = self._over_quota(settings, recent, pending, entry.zone)
+        if over is None:
+            history[new.author_key] = ([*recent, now], pending + 1)
+        return over
+
+    async def check_quota(self, campaign: Campaign, author_key: str, zone: str) -> None:
+        """Refuse (`QuotaExceeded`) a member who could not submit now: asked before the form
+        is shown, so that nobody types a long story that cannot be accepted. Storing checks
+        again, since others may have been stored in between."""
+        now = self._clock.now()
+        async with self._database.read() as tx:
+            settings = await tx.testimonies.settings(campaign.id)
+            history = await tx.testimonies.quota_history(campaign.id, [author_key], now - DAY)
+        if settings is None:  # no story stored yet in this campaign
+            return
+        recent, pending = history[author_key]
+        over = self._over_quota(settings, recent, pending, zone)
+        if over is not None:
+            raise over
+
+    def _over_quota(
+        self, settings: TestimonySettings, recent: list[datetime], pending: int, zone: str
+    ) -> QuotaExceeded | None:
+        """The quota a member with these submissions (`recent`: the last 24 hours; `pending`:
+        waiting for review) has reached, if any."""
         daily = settings.daily_limit or self._limits.daily
         if len(recent) >= daily:
             # The oldest submissions leave the 24-hour window one by one.
-            when = Moment(recent[len(recent) - daily] + DAY, entry.zone)
+            when = Moment(recent[len(recent) - daily] + DAY, zone)
             return QuotaExceeded(msg("testimony.quota.daily", limit=daily, when=when))
         most = settings.pending_limit or self._limits.pending
         if pending >= most:
             return QuotaExceeded(msg("testimony.quota.pending", limit=most))
-        history[new.author_key] = ([*recent, now], pending + 1)
         return None
 
     async def _insert(

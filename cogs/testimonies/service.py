@@ -140,6 +140,11 @@ class TestimonyService:
         )
         return await self._intake.store(Entry(campaign, new, place.timezone, labels.category))
 
+    async def check_quota(self, context: Context) -> None:
+        """Refuse a member over their quotas before they type a story (see `Intake`)."""
+        campaign, place = joined(context)
+        await self._intake.check_quota(campaign, context.actor.key, place.timezone)
+
     # --- the author's own ----------------------------------------------------------------
     async def mine(self, context: Context) -> list[Testimony]:
         campaign, _place = joined(context)

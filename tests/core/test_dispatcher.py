@@ -21,13 +21,24 @@ from bot.core.commands import (
     Quota,
     Scope,
 )
+from bot.core.dispatcher import Call
+from bot.core.errors import UserError
 from bot.core.options import IntegerOption
+from bot.core.render import PlainRenderer
 from bot.core.replies import Button, Reply
 from bot.core.richtext import doc, msg
 from bot.settings import Settings
 from storage.database import Database
 from tests.dialogue import Member, group, person, private
 from tests.fakes import FakeClock
+
+STORY_FORM = Form(
+    msg("help.help"),
+    (
+        FormField("title", msg("option.campaign_name"), max_length=20),
+        FormField("body", msg("option.hashtag"), FieldKind.LONG, max_length=200),
+    ),
+)
 
 
 class Probe:
@@ -49,19 +60,7 @@ class Probe:
                 needs_campaign=False,
             ),
             Command("boom", msg("help.help"), self.boom, needs_campaign=False),
-            Command(
-                "story",
-                msg("help.help"),
-                self.story,
-                needs_campaign=False,
-                form=Form(
-                    msg("help.help"),
-                    (
-                        FormField("title", msg("option.campaign_name"), max_length=20),
-                        FormField("body", msg("option.hashtag"), FieldKind.LONG, max_length=200),
-                    ),
-                ),
-            ),
+            Command("story", msg("help.help"), self.story, needs_campaign=False, form=STORY_FORM),
             Command(
                 "limited",
                 msg("help.help"),
@@ -73,6 +72,14 @@ class Probe:
                 "grouponly", msg("help.help"), self.count, scope=Scope.GROUP, needs_campaign=False
             ),
             Command("buttons", msg("help.help"), self.buttons_reply, needs_campaign=False),
+            Command(
+                "closed",
+                msg("help.help"),
+                self.story,
+                needs_campaign=False,
+                form=STORY_FORM,
+                precheck=self.closed,
+            ),
         )
 
     def buttons(self) -> Sequence[ButtonAction]:
@@ -91,6 +98,9 @@ class Probe:
         return Reply(
             doc(msg("help.intro")), buttons=(Button("probe.ok", msg("roles.moderator"), "K1"),)
         )
+
+    async def closed(self, context: Context) -> None:
+        raise UserError(msg("form.cancelled"))
 
     async def pressed(self, context: Context, key: str) -> Reply:
         return Reply(doc(msg("campaign.title", name=f"pressed {key}")))
@@ -147,6 +157,21 @@ async def test_a_form_is_asked_field_by_field_and_a_bad_answer_is_asked_again(
 
     assert "can be at most 20 characters" in answer
     assert "Campaign Short title|A body\nwith two lines" in answer
+
+
+async def test_a_precheck_refuses_before_the_form_and_is_not_asked_once_answered(
+    probed: Core, operator: Member
+) -> None:
+    refused = await operator.says("/closed", "Keep 4o", "It helped.")
+
+    assert refused == "Cancelled. Nothing was saved."  # the precheck refused: no question
+    command = probed.registry.get("closed")
+    assert command is not None
+    call = Call(operator.actor, operator.place, command, {})
+    answered = await probed.dispatcher.run(call, {"title": "Keep 4o", "body": "It helped."})
+    assert "Keep 4o|It helped." in PlainRenderer(probed.catalogues.translator("en")).render(
+        answered.reply.body
+    )
 
 
 async def test_a_form_can_be_cancelled(operator: Member) -> None:

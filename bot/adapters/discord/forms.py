@@ -96,7 +96,8 @@ class Forms:
 
         async def run() -> Response:
             # Checked again: the submit may come long after the modal was opened.
-            prepared = await dispatcher.prepare(self._bridge.call(interaction, command, raw))
+            call = self._bridge.call(interaction, command, raw)
+            prepared = await dispatcher.prepare(call, answered=True)
             if isinstance(prepared, Response):
                 return prepared
             return await dispatcher.execute(prepared, answers)

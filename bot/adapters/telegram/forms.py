@@ -282,7 +282,7 @@ class FormFlow:
             admin = await self._admins.is_admin(int(place.chat_id), incoming.user_id)
             actor = Actor(actor.platform, actor.user_id, actor.display_name, is_place_admin=admin)
         call = Call(actor, place, command, conversation.raw, self._probe)
-        prepared = await self._dispatcher.prepare(call)
+        prepared = await self._dispatcher.prepare(call, answered=True)
         if isinstance(prepared, Response):
             response = prepared
         else:

@@ -123,6 +123,18 @@ async def test_a_story_in_a_modal_is_reviewed_in_the_review_channel_and_the_auth
     )
 
 
+async def test_a_member_over_quota_gets_no_modal_to_type_into(ada: Person, max_: Person) -> None:
+    await ada.slash("setup", name="Keep 4o")
+    await ada.slash("testimonies settings", pending_limit="1")
+    await max_.submit(await max_.slash("testimony share"), STORY)
+
+    refused = await max_.slash("testimony share")
+
+    assert refused.first["type"] == 4  # a message, not a modal
+    assert refused.private
+    assert "the limit of stories waiting for a moderator at once (1)" in refused.text
+
+
 async def test_a_bad_answer_comes_back_with_try_again_and_nothing_is_stored(
     core: Core, ada: Person, max_: Person
 ) -> None:

@@ -128,6 +128,16 @@ async def test_pending_and_daily_quotas_say_when_to_come_back(cast: Cast, clock:
     assert "saved as" in await cast.bob.says("/testimony", *story("Four"))
 
 
+async def test_a_member_over_quota_is_told_before_the_form_is_shown(cast: Cast) -> None:
+    await cast.alice.says("/testimonies settings daily_limit:1")
+    await cast.bob.says("/testimony", *story("One"))
+
+    refused = await cast.bob.says("/testimony")
+
+    assert "You have reached the limit of stories per 24 hours (1)." in refused
+    assert "A short title for your story" not in refused  # no question was asked
+
+
 async def test_quotas_hold_across_a_restart(
     cast: Cast, database_url: str, settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
