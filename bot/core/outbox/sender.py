@@ -22,17 +22,7 @@ from dataclasses import replace
 
 from bot.core.actors import ChatKind
 from bot.core.clock import Clock
-from bot.core.delivery import (
-    Courier,
-    Delivery,
-    Failed,
-    Gone,
-    LiveMessages,
-    Outcome,
-    RetryAfter,
-    Sent,
-    Transient,
-)
+from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter
 from bot.core.outbox.backoff import Jitter
 from bot.core.outbox.compose import (
     Composed,
@@ -46,6 +36,7 @@ from bot.core.outbox.compose import (
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
+from bot.core.outbox.transmit import transmit
 from storage.database import Database
 from storage.records import ClaimedMessage
 
@@ -321,7 +312,7 @@ class OutboxSender:
             ):
                 if not self._overdue(message):  # the wait may have been long
                     self._sending.add(self._current())
-                    outcome = await self._deliver(delivery)
+                    outcome = await transmit(self._courier, delivery)
                     self._pause_for(delivery, outcome)
                     return outcome
         except WouldWait as wait:
@@ -330,30 +321,6 @@ class OutboxSender:
             return None
         await self._settler.expired(message)
         return None
-
-    async def _deliver(self, delivery: Delivery) -> Outcome:
-        try:
-            if delivery.replaces is not None:
-                return await self._replace(delivery, delivery.replaces)
-            return await self._courier.deliver(delivery)
-        except Exception as error:
-            # A courier must not raise; if one does, the row is retried like a timeout.
-            logger.exception(
-                "%s outbox %d: the courier raised; retrying later",
-                self._platform,
-                delivery.outbox_id,
-            )
-            return Transient(f"courier raised {type(error).__name__}")
-
-    async def _replace(self, delivery: Delivery, message_id: str) -> Outcome:
-        """Edit the earlier message in place. One that is gone (deleted by someone, or its
-        chat left) has nothing left to replace: done, and its chat is not written off."""
-        if not isinstance(self._courier, LiveMessages):
-            return Failed(f"{self._platform} cannot edit a message")
-        outcome = await self._courier.edit(
-            delivery.chat_id, message_id, delivery.reply, delivery.locale
-        )
-        return Sent(message_id) if isinstance(outcome, Gone) else outcome
 
     def _pause_for(self, delivery: Delivery, outcome: Outcome) -> None:
         # Before the slot ends, so that no other send starts in between.
