@@ -29,10 +29,11 @@ class OutboxBulk(Repository):
         return [(key, status) for key, status in result]
 
     async def add_fanout(self, messages: Sequence[NewMessage], now: datetime) -> int:
-        """`OutboxRepository.add_many` for a fan-out whose rows share a few payloads (one
-        reminder to 20,000 members is ten texts): each distinct payload object is encoded to
-        JSON once, not once per row, which is most of the cost of writing such a fan-out.
-        Rows whose key exists already are skipped; returns how many were written."""
+        """`OutboxRepository.add_many` for many rows at once, without reading their ids
+        back (one statement run over all of them). Rows may share payloads (one reminder to
+        20,000 members is ten texts): each distinct payload object is encoded to JSON once,
+        not once per row, which is most of the cost of writing such a fan-out. Rows whose
+        key exists already are skipped; returns how many were written."""
         encoded: dict[int, str] = {}
         rows = []
         for message in messages:
