@@ -72,8 +72,8 @@ class TestimonyExportRepository(Repository):
             # SQLite reads in a thread of this process: reading ahead would only make it
             # compete with the caller for the interpreter (measured slower), so it does not.
             async with contextlib.aclosing(source):
-                async for records in source:
-                    yield records
+                async for batch_read in source:
+                    yield batch_read
             return
         # The server reads the next batch while the caller turns this one into text.
         ahead = asyncio.ensure_future(anext(source, None))
