@@ -238,3 +238,21 @@ async def test_a_posted_story_deleted_by_its_author_is_edited_out_of_the_group(
     assert str(edit["params"]["message_id"]) == str(post.message_id)
     assert edit["params"]["text"] == "This story was withdrawn by its author."
     assert await telegram.unread(community) == []  # edited in place, nothing new posted
+
+
+async def test_a_member_over_quota_is_told_privately_and_gets_no_form_link(
+    telegram: Telegram, sender: OutboxSender
+) -> None:
+    community, _moderators = await campaign(telegram)
+    alice, bob = telegram.person(101, "Alice"), telegram.person(102, "Bob")
+    await alice.says("/testimonies settings pending_limit:1", community)
+    await telegram.replies(alice.private)
+    await bob.says("/testimony", community)
+    [offer] = await telegram.replies(community)
+    await answer_form(telegram, bob, offer, "My thesis", STORY, "study", "/skip", "anonymous")
+
+    await bob.says("/testimony", community)
+
+    [refused] = await telegram.replies(bob.private)
+    assert "the limit of stories waiting for a moderator at once (1)" in refused.text
+    assert await telegram.unread(community) == []  # no link to a form he could not send
