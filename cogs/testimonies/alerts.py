@@ -36,13 +36,21 @@ class ReviewAlerts:
 
     async def compose(self, request: ComposeRequest) -> Composed | None:
         """The alert of one row; None when its story no longer waits for review."""
-        return (await self.compose_many([request]))[request.outbox_id]
+        composed = await self.compose_many([request])
+        if request.outbox_id not in composed:
+            raise KeyError(f"no testimony reference in outbox row {request.outbox_id}")
+        return composed[request.outbox_id]
 
     async def compose_many(
         self, requests: Sequence[ComposeRequest]
     ) -> Mapping[int, Composed | None]:
-        """The alerts of a claimed batch, their stories read in one query."""
-        wanted = {request.outbox_id: str(request.payload["reference"]) for request in requests}
+        """The alerts of a claimed batch, their stories read in one query. A row without a
+        reference is left out: composed alone, it fails there (see `Composer`)."""
+        wanted = {
+            request.outbox_id: reference
+            for request in requests
+            if isinstance(reference := request.payload.get("reference"), str)
+        }
         async with self._database.read() as tx:
             found = await tx.testimonies.by_references(set(wanted.values()))
             locales = await self._locales(tx, found.values())

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.app import Core
 from bot.core.actors import Platform
+from bot.core.outbox import OutboxSender
 from storage.database import Database
+from storage.records import NewMessage
 from tests.cogs.testimonies.conftest import (
     COMMUNITY,
     MODERATORS,
@@ -18,7 +22,9 @@ from tests.cogs.testimonies.conftest import (
     start_campaign,
     story,
 )
+from tests.core.outbox.fakes import FakeCourier
 from tests.dialogue import person
+from tests.fakes import FakeClock
 
 
 async def test_a_story_is_received_privately_and_alerts_the_review_place(
@@ -62,6 +68,38 @@ async def test_the_alert_carries_no_words_of_the_story_and_is_dropped_once_decid
     assert f"{reference} is approved" in await cast.mona.says("/press 1")
 
     assert await cast.mail.deliver(cast.mona) == ""  # decided before its alert went out
+
+
+async def test_an_unreadable_alert_row_fails_alone_and_the_others_go_out(
+    core: Core, cast: Cast, db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    reference = reference_in(await cast.bob.says("/testimony", *STORY))
+    async with db.transaction() as tx:
+        [broken] = await tx.outbox.add_many(
+            [
+                NewMessage(
+                    dedupe_key="testimony:T-BROKEN:review",
+                    platform="telegram",
+                    chat_id=MODERATORS.chat_id,
+                    chat_kind="group",
+                    payload={"compose": "testimony.review"},
+                    next_attempt_at=clock.now(),
+                )
+            ],
+            clock.now(),
+        )
+    telegram = FakeCourier(Platform.TELEGRAM)
+
+    await OutboxSender(db, telegram, clock, "test", composers=core.composers).run_once()
+
+    [alert] = telegram.deliveries
+    assert alert.reply.buttons[0].key == reference
+    async with db.read() as tx:
+        row = await tx.outbox.get(broken)
+    assert row is not None
+    assert row.status == "failed"
+    # The batch was composed together; only the broken row was set apart.
+    assert not [r for r in caplog.records if "together failed" in r.getMessage()]
 
 
 async def test_stories_shared_at_the_same_moment_are_each_stored_and_alerted_once(
