@@ -14,6 +14,8 @@ Run: .venv/bin/python benchmarks/export.py [--rows 100000] [--small 10000] [--su
    all at the same instant: how many failed with "database is locked" (goal 0), and the 99th
    percentile of their latencies, each including its wait behind the others (goal ≤ 50 ms).
    Then the same number arriving at random over `--spread` seconds, printed on stderr.
+   Chorus runs as `chorus run` does once it is ready (start-up's objects frozen out of
+   garbage collection), and the CSV files of part 1 are deleted and the disk synced first.
 
 Progress goes to stderr; the last stdout line is
 `csv_ratio=… rss_growth_mb=… locked=… p99_ms=…` (goals: ≤ 2.0, ≤ 30, 0, ≤ 50).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import random
 import resource
 import shutil
@@ -265,6 +268,11 @@ def main() -> None:
         progress(
             f"peak RSS: {small_rss:.1f} MB for {args.small:,}, {big_rss:.1f} MB for {args.rows:,}"
         )
+        # The exports above left ~300 MB of files: gone, and the disk settled, before the
+        # submissions' commits are timed, so that their fsyncs do not wait on that writeback.
+        for written in directory.glob("*.csv"):
+            written.unlink()
+        os.sync()
         paced_locked, paced = asyncio.run(submissions(directory, args.submissions, args.spread))
         locked, p99 = asyncio.run(submissions(directory, args.submissions, 0.0))
         locked += paced_locked
