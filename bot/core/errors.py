@@ -25,6 +25,10 @@ class ConfigError(Exception):
     """A setting or declaration is wrong: start-up stops with this message."""
 
 
+class PlatformUnreachable(ConfigError):
+    """A platform's servers could not be reached at start (network, DNS, proxy, an outage)."""
+
+
 def refuse(key: str, **args: str | int) -> UserError:
     """Shorthand: `raise refuse("setup.already")`."""
     return UserError(msg(key, **args))
