@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from bot import doctor, exit_codes
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, PlatformUnreachable
 from storage.errors import SchemaTooNew, StorageError
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ def fatal_errors() -> Iterator[None]:
     except SettingsError as error:
         _debug(error)
         _fail(exit_codes.SETTINGS, f"Cannot read the settings: {error}")
+    except PlatformUnreachable as error:
+        _debug(error)
+        _fail(exit_codes.PLATFORM, str(error))
     except ConfigError as error:
         _debug(error)
         _fail(exit_codes.SETTINGS, str(error))
