@@ -10,11 +10,12 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bot import exit_codes
 from bot.adapters.base import Adapter
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.doorbell import Doorbell
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, PlatformUnreachable
 from bot.core.i18n import Catalogues
 from bot.core.outbox import OutboxSender, make_owner
 from bot.core.outbox.compose import Composers
@@ -37,8 +38,9 @@ __all__ = ["Core", "Terminal", "build_core", "serve"]
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_CONFIG = 2
+EXIT_OK = exit_codes.OK
+EXIT_CONFIG = exit_codes.SETTINGS
+EXIT_PLATFORM = exit_codes.PLATFORM
 
 
 @dataclass(frozen=True)
@@ -133,15 +135,16 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
 async def running(core: Core, plans: list[PlatformPlan]) -> AsyncIterator[list[Adapter]]:
     """Start each platform and its outbox sender, then the ticker; stop all in reverse.
 
-    A platform that fails to start stops everything when CHORUS_FAIL_FAST is on (the
-    default); otherwise it is logged and the others run without it.
+    A platform that fails to start (a refused token, or servers out of reach) stops
+    everything when CHORUS_FAIL_FAST is on (the default); otherwise it is logged and the others
+    run without it.
     """
     async with contextlib.AsyncExitStack() as stack:
         started: list[Adapter] = []
         for plan in plans:
             try:
                 adapter = plan.build()
-                await adapter.start()
+                await _start(plan.name, adapter)
             except ConfigError as error:
                 if core.settings.fail_fast or len(plans) == 1:
                     raise
@@ -172,6 +175,19 @@ async def running(core: Core, plans: list[PlatformPlan]) -> AsyncIterator[list[A
         yield started
 
 
+async def _start(name: str, adapter: Adapter) -> None:
+    """Start one platform; a network failure is `PlatformUnreachable`, in one line."""
+    try:
+        await adapter.start()
+    except (OSError, TimeoutError) as error:
+        log.debug("%s could not start", name, exc_info=error)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise PlatformUnreachable(
+            f"{name.capitalize()} could not be reached ({reason}): check this machine's"
+            " network, DNS and proxy, or the platform's status page"
+        ) from error
+
+
 async def serve(
     settings: Settings, *, force_console: bool, terminal: Terminal | None = None
 ) -> int:
@@ -196,6 +212,9 @@ async def serve(
                     names = ", ".join(adapter.platform.value for adapter in adapters)
                     log.info("Chorus ready: %s", names)
                     await stop.wait()
+    except PlatformUnreachable as error:
+        log.error("%s", error)
+        return EXIT_PLATFORM
     except ConfigError as error:
         log.error("%s", error)
         return EXIT_CONFIG

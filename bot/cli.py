@@ -1,42 +1,43 @@
 """The `chorus` command line: run the bot, manage its database, back it up, check the setup.
 
-Every command reads the settings first. A setting that does not validate, or a database that
-cannot be used, ends the command with a one-line reason per problem and exit code 2, never a
-traceback. The platform libraries are imported only by `run` and `console`, so the operator
-commands stay fast and work even when a platform library is broken.
+Every command reads the settings first. A setting that does not validate, a database that
+cannot be used or a file that cannot be written ends the command with a one-line reason per
+problem and the exit code of its kind (`bot.exit_codes`), never a traceback. The platform
+libraries are imported only by `run` and `console`, so the operator commands stay fast and work
+even when a platform library is broken.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from alembic.util import CommandError
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from bot import doctor
+from bot import doctor, exit_codes
+from bot.cli_failures import env_file_problem, fatal_errors, settings_error_lines
 from bot.cli_signatures import build_signatures_app
-from bot.core.errors import ConfigError
 from bot.logs import setup_logging
 from bot.settings import Settings, token_problem
 from storage.backup import BackupError, backup_sqlite, pg_dump_command
 from storage.database import Database, sqlite_path
-from storage.errors import StorageError
-from storage.migrations_runner import SchemaTooNew, head_revision
+from storage.errors import SchemaTooNew
+from storage.migrations_runner import head_revision, is_known, schema_too_new
 from storage.urls import parse_database_url
 
-EXIT_FAILED = 1
-EXIT_UNUSABLE = 2
-EXIT_INTERRUPTED = 130
+__all__ = ["build_app", "fatal_errors", "main", "settings_error_lines"]
+
+EXIT_FAILED = exit_codes.FAILED
+# A wrong value on the command line (kept under this name for the commands that import it).
+EXIT_UNUSABLE = exit_codes.USAGE
+EXIT_INTERRUPTED = exit_codes.INTERRUPTED
+# The older name of `fatal_errors`, which the subcommand modules import.
+_fatal_errors = fatal_errors
 STATUS_STYLES = {
     doctor.Status.OK: "green",
     doctor.Status.WARN: "yellow",
@@ -47,10 +48,10 @@ STATUS_STYLES = {
 def build_app() -> typer.Typer:
     """The `chorus` command tree (built on demand: no module-level state)."""
     app = typer.Typer(
-        help="Chorus: one campaign, many communities.",
+        help=f"Chorus: one campaign, many communities.\n\n{exit_codes.SUMMARY}",
         no_args_is_help=True,
         add_completion=False,
-        # Our errors are already one clear line; anything else is a bug worth a plain traceback.
+        # Every failure is already one clear line (`fatal_errors`); no rich traceback.
         pretty_exceptions_enable=False,
     )
     app.command()(run)
@@ -100,15 +101,15 @@ def sync(
     ] = False,
 ) -> None:
     """Publish the slash commands to Discord (after an install or an upgrade)."""
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         token = settings.platform_tokens().get("discord")
         if not token:
             typer.echo("Set CHORUS_DISCORD_TOKEN first.", err=True)
-            raise typer.Exit(EXIT_UNUSABLE)
+            raise typer.Exit(exit_codes.SETTINGS)
         if problem := token_problem("discord", token):
             typer.echo(f"Discord token refused: {problem}", err=True)
-            raise typer.Exit(EXIT_UNUSABLE)
+            raise typer.Exit(exit_codes.SETTINGS)
         target = None if everywhere else (guild or settings.discord_dev_guild or None)
         names = asyncio.run(_sync(settings, token, target))
     where = f"server {target}" if target else "every server (may take up to an hour to show)"
@@ -128,7 +129,7 @@ async def _sync(settings: Settings, token: str, guild: str | None) -> list[str]:
 
 def db_upgrade() -> None:
     """Apply pending migrations and print the revision before and after."""
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         before, after = asyncio.run(_upgrade(settings.database_url))
     if before == after:
@@ -139,7 +140,7 @@ def db_upgrade() -> None:
 
 def db_current() -> None:
     """Print the current and newest schema revision; exit 1 when they differ."""
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         path = sqlite_path(settings.database_url)
         if path is not None and not path.is_file():
@@ -148,6 +149,8 @@ def db_current() -> None:
             typer.echo(f"No database at {path.resolve()} yet.")
         else:
             current, head = asyncio.run(_revisions(settings.database_url))
+            if current is not None and not is_known(current):
+                raise SchemaTooNew(schema_too_new(current))
     typer.echo(f"current: {current or 'none'}")
     typer.echo(f"head:    {head}")
     if current != head:
@@ -161,37 +164,37 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
 ) -> None:
     """Copy the live database to PATH (SQLite), or print the pg_dump command (PostgreSQL)."""
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         url = parse_database_url(settings.database_url)
-    if url.backend == "postgresql":
-        typer.echo(pg_dump_command(settings.database_url, path))
-        typer.echo("pg_dump reads the password from PGPASSWORD or ~/.pgpass.")
-        return
-    source = sqlite_path(settings.database_url)
-    if source is None:
-        typer.echo("Only a SQLite file or a PostgreSQL database can be backed up.", err=True)
-        raise typer.Exit(EXIT_UNUSABLE)
-    with _progress() as bar:
-        task = bar.add_task("Backing up", total=None)
-        try:
-            result = backup_sqlite(
-                source,
-                path,
-                force=force,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        except BackupError as error:
-            bar.stop()
-            typer.echo(f"Backup failed: {error}", err=True)
-            raise typer.Exit(EXIT_FAILED) from None
+        if url.backend == "postgresql":
+            typer.echo(pg_dump_command(settings.database_url, path))
+            typer.echo("pg_dump reads the password from PGPASSWORD or ~/.pgpass.")
+            return
+        source = sqlite_path(settings.database_url)
+        if source is None:
+            typer.echo("Only a SQLite file or a PostgreSQL database can be backed up.", err=True)
+            raise typer.Exit(exit_codes.DATABASE)
+        with _progress() as bar:
+            task = bar.add_task("Backing up", total=None)
+            try:
+                result = backup_sqlite(
+                    source,
+                    path,
+                    force=force,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            except BackupError as error:
+                bar.stop()
+                typer.echo(f"Backup failed: {error}", err=True)
+                raise typer.Exit(EXIT_FAILED) from None
     megabytes = result.size_bytes / 1_000_000
     typer.echo(f"Backup written to {result.target} ({megabytes:.1f} MB), integrity check passed.")
 
 
 def check_setup() -> None:
     """Show the settings (secrets masked) and check the setup; exit 1 if a check fails."""
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         checks = asyncio.run(doctor.run_checks(settings))
     out = Console(highlight=False)
@@ -214,7 +217,7 @@ def check_setup() -> None:
 
 
 def _serve(*, force_console: bool) -> int:
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings(operator=False)
         # Imported here so that the other commands never load discord.py or PTB.
         from bot.app import serve
@@ -232,7 +235,11 @@ def _load_settings(*, operator: bool = True) -> Settings:
     An `operator` command prints its own results, so its logging shows only warnings and
     errors, unless CHORUS_LOG_LEVEL asks for DEBUG (Alembic alone says a lot at INFO).
     """
-    settings = Settings()
+    try:
+        settings = Settings()
+    except UnicodeDecodeError as error:
+        env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+        raise env_file_problem(env_file, error) from error
     secrets = settings.secret_values()
     password = parse_database_url(settings.database_url).password
     if password:
@@ -242,44 +249,6 @@ def _load_settings(*, operator: bool = True) -> Settings:
         level = "WARNING"
     setup_logging(level, secrets)
     return settings
-
-
-@contextlib.contextmanager
-def _fatal_errors() -> Iterator[None]:
-    """Turn configuration and storage errors into one line each and exit code 2."""
-    try:
-        yield
-    except ValidationError as error:
-        for line in settings_error_lines(error):
-            typer.echo(line, err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except SettingsError as error:
-        typer.echo(f"Cannot read the settings: {error}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except ConfigError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except (StorageError, SchemaTooNew) as error:
-        typer.echo(f"Database unusable: {error}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except CommandError as error:
-        # Alembic's own refusal, e.g. a revision it cannot find (a newer Chorus migrated it).
-        typer.echo(f"Database migration impossible: {error}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-
-
-def settings_error_lines(error: ValidationError) -> list[str]:
-    """One line per invalid setting, each naming its CHORUS_ variable (never its value)."""
-    lines = []
-    for problem in error.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in problem["loc"])
-        variable = doctor.env_name(field) if field else "settings"
-        message = str(problem["msg"]).removeprefix("Value error, ")
-        if message.startswith(variable):
-            lines.append(f"Invalid setting: {message}")
-        else:
-            lines.append(f"Invalid setting {variable}: {message}")
-    return lines
 
 
 async def _upgrade(url: str) -> tuple[str | None, str | None]:

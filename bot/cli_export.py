@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import EXIT_FAILED, EXIT_UNUSABLE, _fatal_errors, _load_settings, _progress
+from bot.cli import EXIT_FAILED, EXIT_UNUSABLE, _load_settings, _progress
+from bot.cli_failures import FileProblem, fatal_errors, write_problem
 from bot.core.clock import SystemClock
 from bot.core.i18n import Catalogues
 from bot.settings import Settings, install_secret
@@ -66,10 +67,11 @@ def export_testimonies(
         except ValueError:
             typer.echo(f"--since is a date like 2026-06-01, not {since!r}.", err=True)
             raise typer.Exit(EXIT_UNUSABLE) from None
-    if out.exists() and not force:
-        typer.echo(f"{out} exists; add --force to replace it.", err=True)
-        raise typer.Exit(EXIT_FAILED)
-    with _fatal_errors():
+    with fatal_errors():
+        check_writable(out)
+        if out.exists() and not force:
+            typer.echo(f"{out} exists; add --force to replace it.", err=True)
+            raise typer.Exit(EXIT_FAILED)
         settings = _load_settings()
         count, size = asyncio.run(
             _export(settings, out, form, status.value, since, campaign, identities, bom)
@@ -79,6 +81,23 @@ def export_testimonies(
         typer.echo(
             "This file contains personal data (every author's account): keep it private.",
             err=True,
+        )
+
+
+def check_writable(out: Path) -> None:
+    """Refuse, before any work, a target that can never become the export file."""
+    if out.is_dir():
+        raise FileProblem(
+            f"Cannot write {out}: it is a directory; give a file name such as"
+            f" {out / 'testimonies.csv'}"
+        )
+    if out.exists() and not out.is_file():
+        # A device or a pipe: the export is written beside it and renamed over it.
+        raise FileProblem(f"Cannot write {out}: it is not a regular file; choose a file name")
+    if not out.parent.is_dir():
+        raise FileProblem(
+            f"Cannot write {out}: the directory {out.parent} does not exist; create it or"
+            " choose another --out"
         )
 
 
@@ -113,7 +132,10 @@ async def _export(
         export = await service.prepare(request)
         with _progress() as bar:
             task = bar.add_task(f"Exporting {export.count} testimonies", total=export.count)
-            size = await service.to_file(export, out, lambda rows: bar.advance(task, rows))
+            try:
+                size = await service.to_file(export, out, lambda rows: bar.advance(task, rows))
+            except OSError as error:
+                raise write_problem(out, error) from error
         return export.count, size
 
 

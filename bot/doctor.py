@@ -19,6 +19,7 @@ from bot.core.i18n import known_locale
 from bot.settings import Settings, token_problem
 from storage.database import Database, sqlite_path
 from storage.errors import StorageError
+from storage.migrations_runner import is_known, schema_too_new
 from storage.urls import parse_database_url
 
 PLATFORMS = ("discord", "telegram")
@@ -162,7 +163,9 @@ async def database_checks(settings: Settings) -> list[Check]:
         return [Check("database", Status.FAIL, reason)]
     where = hide_password(settings.database_url)
     checks = [Check("database", Status.OK, f"{where} answers")]
-    if current == head:
+    if current is not None and not is_known(current):
+        checks.append(Check("schema", Status.FAIL, schema_too_new(current)))
+    elif current == head:
         checks.append(Check("schema", Status.OK, f"at the newest revision {head}"))
     else:
         checks.append(

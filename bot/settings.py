@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import re
 import secrets
+import zoneinfo
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.i18n import known_locale
+from bot.core.options import zone_suggestions
 from storage.database import sqlite_path
+from storage.errors import StorageError
+from storage.urls import check_supported
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chorus.db"
 TELEGRAM_TOKEN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,64}$")
 DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}\.[A-Za-z0-9_-]{4,12}\.[A-Za-z0-9_-]{20,64}$")
 OWNER_ID = re.compile(r"^(console|discord|telegram):[\w.-]{1,64}$")
+# The key behind export pseudonyms: a short or repetitive one can be found by trying them all.
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 8
+KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class Settings(BaseSettings):
@@ -53,6 +62,45 @@ class Settings(BaseSettings):
     wave_mastodon_instance: str = "mastodon.social"
     wave_grace_minutes: int = Field(default=10, ge=1, le=120)
     wave_result_after_minutes: int = Field(default=60, ge=15, le=1440)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            check_supported(value)
+        except StorageError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value in zoneinfo.available_timezones():
+            return value
+        close = zone_suggestions(value)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(
+            f"CHORUS_DEFAULT_TIMEZONE {value!r} is not an IANA time zone such as Europe/Paris{hint}"
+        )
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if known_locale(value):
+            return value
+        raise ValueError(f"CHORUS_DEFAULT_LOCALE {value!r} is not a locale code such as en or fr")
+
+    @field_validator("secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr) -> SecretStr:
+        key = value.get_secret_value()
+        if key and (len(key) < SECRET_MIN_LENGTH or len(set(key)) < SECRET_MIN_DISTINCT):
+            raise ValueError(
+                f"CHORUS_SECRET is too weak to protect export pseudonyms: use at least"
+                f" {SECRET_MIN_LENGTH} random characters (make one with {KEY_RECIPE}),"
+                " or leave it empty and Chorus generates one"
+            )
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -11,11 +11,18 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
+from storage.errors import SchemaTooNew
+
+__all__ = [
+    "SchemaTooNew",
+    "current_revision",
+    "head_revision",
+    "is_known",
+    "schema_too_new",
+    "upgrade",
+]
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class SchemaTooNew(Exception):
-    """The database was migrated by a newer Chorus than this one."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -43,12 +50,17 @@ def is_known(revision: str) -> bool:
         return False
 
 
+def schema_too_new(revision: str) -> str:
+    """What to tell an operator whose database is at a revision this code does not know."""
+    return (
+        f"this database was written by a newer Chorus (schema {revision});"
+        " upgrade Chorus, or restore a backup made by this version"
+    )
+
+
 def upgrade(connection: Connection) -> None:
     """Bring the schema to head inside the caller's transaction."""
     current = current_revision(connection)
     if current is not None and not is_known(current):
-        raise SchemaTooNew(
-            f"the database is at schema {current}, which this version of Chorus does not know;"
-            " upgrade Chorus or restore a backup"
-        )
+        raise SchemaTooNew(schema_too_new(current))
     command.upgrade(alembic_config(connection), "head")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from bot import exit_codes
 from bot.adapters.console.adapter import ConsoleAdapter
 from bot.app import Core, Terminal, build_core, running, serve
 from bot.core.errors import ConfigError
@@ -77,7 +78,7 @@ async def test_a_malformed_token_is_refused_with_its_reason(
 
     code = await serve(broken, force_console=False, terminal=terminal)
 
-    assert code == 2
+    assert code == exit_codes.SETTINGS
     assert "Telegram token refused: a Telegram token looks like 123456789:AA…" in caplog.text
     assert "not-a-token" not in caplog.text
 

@@ -23,7 +23,7 @@ from tests.test_backup import add_campaigns, dump
 
 TELEGRAM_MALFORMED = "12345:only-twenty-chars-x"
 DISCORD = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
-INSTALL_SECRET = "pseudonym-key-do-not-share"
+INSTALL_SECRET = "pseudonym-key-do-not-share-with-anyone-0123456789"
 
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
@@ -98,9 +98,27 @@ def test_a_schema_newer_than_the_code_is_refused(home: Path) -> None:
     with contextlib.closing(sqlite3.connect(database_file(home))) as connection, connection:
         connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     result = chorus("db", "upgrade")
-    assert result.exit_code == 2
+    assert result.exit_code == 5
     assert "9999_from_the_future" in result.stderr
+    assert "written by a newer Chorus" in result.stderr
+    assert "upgrade Chorus" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_schema_newer_than_the_code_is_never_told_to_upgrade_the_database(home: Path) -> None:
+    assert chorus("db", "upgrade").exit_code == 0
+    with contextlib.closing(sqlite3.connect(database_file(home))) as connection, connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+
+    checked = chorus("doctor")
+    current = chorus("db", "current")
+
+    assert checked.exit_code == 1
+    assert "written by a newer Chorus" in checked.stdout
+    assert "chorus db upgrade" not in checked.stdout
+    assert current.exit_code == 5
+    assert "written by a newer Chorus" in current.stderr
+    assert "chorus db upgrade" not in current.output
 
 
 def test_backup_copies_every_table_and_row(home: Path) -> None:
@@ -183,7 +201,7 @@ def test_a_bad_setting_is_named_without_a_traceback(
     monkeypatch.setenv("CHORUS_LOG_LEVEL", "LOUD")
     monkeypatch.setenv("CHORUS_INVITE_DAYS", "900")
     result = chorus(*command)
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     lines = result.stderr.splitlines()
     assert any("CHORUS_LOG_LEVEL" in line for line in lines)
     assert any("CHORUS_INVITE_DAYS" in line for line in lines)
@@ -193,7 +211,7 @@ def test_a_bad_setting_is_named_without_a_traceback(
 def test_a_file_where_the_data_directory_should_be_is_named(home: Path) -> None:
     (home / "data").write_text("not a directory")
     upgraded = chorus("db", "upgrade")
-    assert upgraded.exit_code == 2
+    assert upgraded.exit_code == 4
     assert str(home / "data") in upgraded.stderr
     assert "Traceback" not in upgraded.output
 
@@ -228,3 +246,109 @@ def test_the_operator_commands_do_not_load_the_platform_libraries() -> None:
     )
     finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
+
+
+def test_the_exit_codes_are_listed_in_the_help() -> None:
+    result = chorus("--help")
+    assert result.exit_code == 0
+    for code in ("0 done", "3 bad setting", "4 database unusable", "6 file not writable"):
+        assert code in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://chorus@db/chorus", "Chorus runs on SQLite or PostgreSQL"),
+        ("postgresql://chorus@db/chorus", "write postgresql+asyncpg://chorus@db/chorus"),
+        ("sqlite:///x.db", "write sqlite+aiosqlite:///x.db"),
+        ("not a url", "is not a database URL"),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["db", "current"], ["doctor"], ["run"]])
+def test_a_database_url_chorus_cannot_use_says_what_to_write(
+    home: Path, monkeypatch: pytest.MonkeyPatch, url: str, says: str, command: list[str]
+) -> None:
+    monkeypatch.setenv("CHORUS_DATABASE_URL", url)
+    result = chorus(*command)
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert "CHORUS_DATABASE_URL" in result.stderr
+    assert says in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "upgrade"],
+        ["db", "current"],
+        ["run"],
+        ["console"],
+        ["export", "testimonies", "--out", "stories.csv"],
+    ],
+)
+def test_a_postgresql_server_that_refuses_is_one_line(
+    home: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("CHORUS_DATABASE_URL", "postgresql+asyncpg://chorus:hunter2@127.0.0.1:1/x")
+    result = chorus(*command)
+    assert result.exit_code == 4, result.output
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert "cannot reach the database server at 127.0.0.1:1" in result.stderr
+    assert "hunter2" not in result.output
+
+
+def test_an_env_file_that_is_not_utf8_is_named_with_its_line(home: Path) -> None:
+    (home / ".env").write_bytes(b"CHORUS_LOG_LEVEL=INFO\nCHORUS_OWNER_IDS=caf\xe9\n")
+    result = chorus("doctor")
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        "Cannot read the settings: .env is not UTF-8 text (byte 0xe9 on line 2); save it as UTF-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("CHORUS_DEFAULT_TIMEZONE", "Mars/Phobos", "is not an IANA time zone"),
+        ("CHORUS_DEFAULT_TIMEZONE", "europe/paris", "did you mean Europe/Paris"),
+        ("CHORUS_DEFAULT_LOCALE", "xx-evil", "is not a locale code"),
+        ("CHORUS_SECRET", "x", "CHORUS_SECRET is too weak"),
+        ("CHORUS_SECRET", "a" * 40, "at least 32 random characters"),
+    ],
+)
+@pytest.mark.parametrize("command", [["run"], ["doctor"], ["db", "upgrade"]])
+def test_a_setting_that_would_fail_later_is_refused_at_start(
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    says: str,
+    command: list[str],
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = chorus(*command)
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert says in result.stderr
+    assert not database_file(home).exists()
+
+
+def test_a_strong_secret_is_accepted(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHORUS_SECRET", "Zx8_kP2-qLm9vR4tWn7yB3cF6hJ1sD5gA0eU")
+    result = chorus("doctor")
+    assert result.exit_code == 0, result.output
+    assert "CHORUS_SECRET is set" in result.stdout
+
+
+def test_an_unexpected_error_is_one_line_with_its_own_code(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_settings: Settings) -> list[object]:
+        raise RuntimeError("a bug in a check")
+
+    monkeypatch.setattr("bot.doctor.run_checks", broken)
+    result = chorus("doctor")
+    assert result.exit_code == 70
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert "RuntimeError: a bug in a check" in result.stderr
+    assert "CHORUS_LOG_LEVEL=DEBUG" in result.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,7 +30,13 @@ from bot.core.commands import (
 )
 from bot.core.context_loader import ContextLoader
 from bot.core.doorbell import Doorbell
-from bot.core.errors import PermissionDenied, QuotaExceeded, UserError, refuse
+from bot.core.errors import (
+    PermissionDenied,
+    QuotaExceeded,
+    UserError,
+    refuse,
+    storage_refusal,
+)
 from bot.core.options import clean_text
 from bot.core.probe import AlwaysAllowed, PlaceProbe
 from bot.core.registry import Registry
@@ -207,7 +214,10 @@ class Dispatcher:
             reply = await button.handler(context, key)
         except UserError as error:
             return self._refusal(error, locale)
-        except Exception:
+        except Exception as error:
+            if (known := storage_refusal(error)) is not None:
+                log.error("button %s refused: %s", action, error)
+                return Response(Reply(doc(known), private=True), locale)
             incident = _incident_id()
             log.exception("incident %s: button %s failed", incident, action)
             return Response(Reply(doc(msg("error.incident", id=incident)), private=True), locale)
@@ -275,6 +285,10 @@ class Dispatcher:
         return Response(Reply(doc(error.message), private=True), locale)
 
     def _incident(self, call: Call, stage: str) -> Response:
+        if (known := storage_refusal(sys.exception())) is not None:
+            # The database is busy, full or read-only: the operator's fix, not a bug.
+            log.error("/%s refused during %s: %s", call.command.path, stage, sys.exception())
+            return Response(Reply(doc(known), private=True), self._default_locale)
         incident = _incident_id()
         log.exception("incident %s: /%s failed during %s", incident, call.command.path, stage)
         return Response(

@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 from bot.core.richtext import Msg, msg
+from storage.errors import (
+    DatabaseBusy,
+    DatabaseFull,
+    DatabaseReadOnly,
+    DatabaseUnreachable,
+    StorageError,
+)
+
+# Database faults that are not bugs, each with what a member is told (the operator's log says
+# more); the incident id is kept for the truly unexpected.
+STORAGE_REFUSALS: dict[type[StorageError], str] = {
+    DatabaseBusy: "error.database_busy",
+    DatabaseFull: "error.database_full",
+    DatabaseReadOnly: "error.database_read_only",
+    DatabaseUnreachable: "error.database_unreachable",
+}
 
 
 class UserError(Exception):
@@ -25,6 +41,18 @@ class ConfigError(Exception):
     """A setting or declaration is wrong: start-up stops with this message."""
 
 
+class PlatformUnreachable(ConfigError):
+    """A platform's servers could not be reached at start (network, DNS, proxy, an outage)."""
+
+
 def refuse(key: str, **args: str | int) -> UserError:
     """Shorthand: `raise refuse("setup.already")`."""
     return UserError(msg(key, **args))
+
+
+def storage_refusal(error: BaseException | None) -> Msg | None:
+    """The message for a database fault a member can be told about, or None for a bug."""
+    for kind, key in STORAGE_REFUSALS.items():
+        if isinstance(error, kind):
+            return msg(key)
+    return None

@@ -19,24 +19,35 @@ from bot.core.actors import Platform
 from bot.core.errors import UserError
 from bot.core.richtext import Msg, msg
 
-# C0 controls but tab and newline, DEL, zero-width marks, bidi overrides and isolates, BOM.
+# C0 controls but tab and newline, DEL, zero-width space and direction marks, bidi overrides and
+# isolates, word joiners, BOM. The zero-width (non-)joiners are not here: see `_STRAY_JOINERS`.
 _CONTROL = re.compile(
-    r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+    r"[\u0000-\u0008\u000b-\u001f\u007f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
 )
+# U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER spell words (Persian می‌خواهم,
+# Hindi, Malayalam) and build emoji (👨‍👩‍👧): inside a word they stay. Where they join nothing
+# (at either end, or next to a space) they are invisible padding and go.
+_JOINERS = "\u200c\u200d"
+# A run of joiners joins no more than one does.
+_JOINER_RUN = re.compile(rf"([{_JOINERS}])[{_JOINERS}]+")
+# Once runs are one joiner long, a stray one has a space or an end on one side.
+_STRAY_JOINERS = re.compile(rf"(?<!\S)[{_JOINERS}]|[{_JOINERS}](?!\S)")
 INT_PATTERN = re.compile(r"^[+-]?\d{1,18}$")
 
 
 def clean_text(raw: str, *, multiline: bool = False) -> str:
     """NFC-normalise, drop control and invisible characters, trim.
 
-    Newlines survive only in multi-line fields; bidirectional overrides and zero-width
-    characters never do.
+    Newlines survive only in multi-line fields; bidirectional overrides and zero-width spaces
+    never do. Zero-width joiners and non-joiners survive between two visible characters,
+    where they change how a word is spelled or an emoji is drawn, one per run.
     """
     text = unicodedata.normalize("NFC", raw)
     if not multiline:
         text = text.replace("\r", " ").replace("\n", " ")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text).strip()
+    text = _JOINER_RUN.sub(r"\1", _CONTROL.sub("", text))
+    return _STRAY_JOINERS.sub("", text).strip()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import errno
 import io
 import os
 from pathlib import Path
@@ -31,7 +32,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("CHORUS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("CHORUS_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'chorus.db'}")
-    monkeypatch.setenv("CHORUS_SECRET", "the-install-secret-for-this-test")
+    monkeypatch.setenv("CHORUS_SECRET", "the-install-secret-for-this-test-only-0123456789")
     return tmp_path
 
 
@@ -118,3 +119,54 @@ def test_an_existing_file_is_kept_unless_forced(home: Path) -> None:
     assert "--since is a date" in bad_date.output
     assert forced.exit_code == 0
     assert (home / "keep.csv").read_text(encoding="utf-8").startswith('"reference",')
+
+
+@pytest.mark.parametrize(
+    ("out", "says"),
+    [
+        ("missing/dir/stories.csv", "does not exist"),
+        (".", "is a directory"),
+        ("/proc/stories.csv", "choose another --out"),
+        ("pipe.csv", "not a regular file"),
+    ],
+)
+def test_an_export_that_cannot_be_written_says_why_in_one_line(
+    home: Path, out: str, says: str
+) -> None:
+    asyncio.run(seed(home))
+    os.mkfifo(home / "pipe.csv")  # like a device: never to be replaced by the export
+
+    result = chorus("export", "testimonies", "--out", out, "--force")
+
+    assert result.exit_code == 6, result.output
+    assert result.stderr.count("\n") == 1
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+    assert (home / "pipe.csv").is_fifo()
+
+
+def test_a_full_disk_is_named_and_leaves_no_partial_file(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(seed(home))
+    real_open = Path.open
+
+    def full_disk(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        """The disk fills up at the first write (an injected ENOSPC)."""
+        handle = real_open(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+        if "w" not in mode:
+            return handle
+
+        def write(_data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handle.write = write
+        return handle
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    result = chorus("export", "testimonies", "--out", "stories.csv")
+
+    assert result.exit_code == 6, result.output
+    assert "the disk is full" in result.stderr
+    assert "Traceback" not in result.output
+    assert not list(home.glob("stories.csv*"))
