@@ -209,11 +209,27 @@ def count_in_group(group: str | None) -> int:
 def check_link(url: str) -> None:
     """A public link to show people (never fetched): it must be an http(s) address."""
     try:
+        parse_web_address(url)
+    except SourceError:
+        raise SourceError(msg("petitions.error.bad_url", url=shorten(url, 200))) from None
+
+
+def parse_web_address(url: str) -> httpx.URL:
+    """`url` parsed: http or https, a host name that can be written in DNS, a port that
+    exists. A SourceError naming what is wrong otherwise."""
+    bad = SourceError(msg("petitions.error.bad_url", url=shorten(url, 200)))
+    try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError):
-        raise SourceError(msg("petitions.error.bad_url", url=url[:200])) from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise SourceError(msg("petitions.error.bad_url", url=url[:200]))
+        host = parsed.host  # decoding an IDNA host ("xn--…") can fail here
+        # What the resolver will do with it; labels of 64 or more, or empty ones, fail.
+        host.encode("idna")
+    except (httpx.InvalidURL, TypeError, ValueError):  # UnicodeError is a ValueError
+        raise bad from None
+    if parsed.scheme not in ("http", "https"):
+        raise SourceError(msg("petitions.error.scheme", scheme=parsed.scheme or "—"))
+    if not host or (parsed.port is not None and not 0 < parsed.port < 65536):
+        raise bad
+    return parsed
 
 
 # --- fetching --------------------------------------------------------------------------
@@ -303,21 +319,14 @@ class Fetcher:
             count = count_in_json(body, spec.pointer)
         else:
             # At most MAX_BYTES characters: the body is capped before it is decoded.
-            text = body.decode(response.encoding or "utf-8", errors="replace")
+            text = _decoded(body, response.encoding)
             async with self._matching:
                 count = count_in_group(await asyncio.to_thread(first_group, pattern, text))
         return Fetched(count, new_etag, new_modified)
 
     async def check_url(self, url: str) -> httpx.URL:
         """`url` parsed, if it is http(s) and its host is one we may reach."""
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            raise SourceError(msg("petitions.error.bad_url", url=url[:200])) from None
-        if parsed.scheme not in ("http", "https"):
-            raise SourceError(msg("petitions.error.scheme", scheme=parsed.scheme or "—"))
-        if not parsed.host:
-            raise SourceError(msg("petitions.error.bad_url", url=url[:200]))
+        parsed = parse_web_address(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
             addresses = await self._resolver(parsed.host, port)
@@ -369,3 +378,10 @@ class Fetcher:
 
 def _validator(value: str, longest: int) -> str:
     return value if len(value) <= longest else ""
+
+
+def _decoded(body: bytes, encoding: str | None) -> str:
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset that names no text encoding: base64, rot13, zlib…
+        return body.decode("utf-8", errors="replace")

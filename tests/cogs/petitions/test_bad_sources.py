@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import pytest
 
 from bot.app import Core
@@ -60,6 +61,11 @@ async def sources_of(db: Database) -> list[str]:
         ("{base}/page.html", 'kind:html pattern:"\\d+ signatures"', "exactly one group"),
         ("{base}/page.html", 'kind:html pattern:"(\\d+) votes"', "finds nothing on the page"),
         ("{base}/nowhere.json", POINTER, "The site answered with HTTP status 404."),
+        ("http://" + "a" * 64 + ".example/x.json", POINTER, ".example/x.json” is not a web"),
+        ("http://xn--zz.example/x.json", POINTER, "“http://xn--zz.example/x.json” is not a web"),
+        ("http://a..example/x.json", POINTER, "“http://a..example/x.json” is not a web address"),
+        ("http://example.org:99999/x", POINTER, "“http://example.org:99999/x” is not a web"),
+        ("{base}/petition.json", POINTER + " link:http://xn--zz.example/", "is not a web address"),
     ],
 )
 async def test_a_source_that_cannot_be_read_is_refused_with_the_reason(
@@ -101,6 +107,20 @@ async def test_a_private_address_is_refused_unless_the_operator_allows_it(
             SourceSpec("json", site.url(), "/data/attributes/signature_count")
         )
     ).count == 900
+
+
+async def test_a_page_in_a_charset_that_is_no_text_encoding_is_read_as_utf_8() -> None:
+    async def public_dns(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    def page(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/html; charset=base64"}
+        return httpx.Response(200, headers=headers, content=b"<p>1,520 signatures</p>")
+
+    fetcher = Fetcher(allow_private=False, resolver=public_dns, transport=httpx.MockTransport(page))
+    spec = SourceSpec("html", "http://petition.example/", pattern="([0-9,]+) signatures")
+
+    assert (await fetcher.read(spec)).count == 1_520
 
 
 async def test_organisers_in_a_chat_cannot_reach_a_private_address(
