@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import math
 
 import httpx
@@ -12,6 +13,7 @@ from bot.core.i18n import Catalogues
 from bot.core.render import PlainRenderer
 from bot.core.richtext import doc
 from cogs.petitions.sources import (
+    MAX_BYTES,
     MAX_COUNT,
     Fetcher,
     SourceError,
@@ -121,6 +123,26 @@ async def test_a_page_in_a_charset_that_is_no_text_encoding_is_read_as_utf_8() -
     spec = SourceSpec("html", "http://petition.example/", pattern="([0-9,]+) signatures")
 
     assert (await fetcher.read(spec)).count == 1_520
+
+
+async def test_a_compressed_page_is_capped_at_its_size_once_decompressed() -> None:
+    async def public_dns(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    bomb = gzip.compress(b"1" * (MAX_BYTES + 1))  # a few kilobytes on the wire
+
+    def page(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        return httpx.Response(200, headers=headers, content=bomb)
+
+    fetcher = Fetcher(allow_private=False, resolver=public_dns, transport=httpx.MockTransport(page))
+    spec = SourceSpec("html", "http://petition.example/", pattern="(\\d+)+x")
+
+    with pytest.raises(SourceError) as refused:
+        await fetcher.read(spec)
+
+    assert len(bomb) < 10_000
+    assert "The page is larger than 2,000,000 bytes." in rendered(refused.value)
 
 
 async def test_organisers_in_a_chat_cannot_reach_a_private_address(
