@@ -1,7 +1,10 @@
 """`chorus signatures import FILE.csv`: backfill a campaign's count history (date, count).
 
-The file is checked whole before anything is written; a problem is reported with its line
-number and nothing changes. A Rich progress bar shows the writing on a terminal.
+The file is checked whole before anything is written; a problem is reported in one line
+with its line number and nothing changes. A Rich progress bar shows the writing on a
+terminal. Each kind of refusal has its exit code (those of BSD's sysexits):
+`EXIT_BAD_OPTION` (64) an option names nothing usable, `EXIT_BAD_FILE` (65) the file's
+content is refused, `EXIT_CANNOT_READ` (66) the file cannot be read at all.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from storage.database import Database
 if TYPE_CHECKING:
     from cogs.petitions.importing import ImportResult, Row
 
-EXIT_FAILED = 1
+EXIT_BAD_OPTION = 64
+EXIT_BAD_FILE = 65
+EXIT_CANNOT_READ = 66
 
 
 def build_signatures_app() -> typer.Typer:
@@ -40,27 +45,58 @@ def import_csv(
     """Backfill the count history of a campaign from a CSV file (date, count)."""
     # Imported here: the CLI module stays light, and settings errors are reported its way.
     from bot.cli import _fatal_errors, _load_settings
-    from cogs.petitions.importing import HistoryError, read_rows
+    from cogs.petitions.importing import (
+        MAX_FILE_BYTES,
+        HistoryError,
+        ImportOptionError,
+        check_campaign,
+        decode_history,
+        read_rows,
+        source_name,
+    )
 
     with _fatal_errors():
         settings = _load_settings()
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            typer.echo(f"Cannot read {path}: {error}", err=True)
-            raise typer.Exit(EXIT_FAILED) from None
-        try:
-            rows = read_rows(text, SystemClock().now())
-            result = asyncio.run(_import(settings.database_url, campaign, source, rows))
+            check_campaign(campaign)
+            name = source_name(source)
+            data = _read(path, MAX_FILE_BYTES + 1)
+            rows = read_rows(decode_history(data), SystemClock().now())
+            result = asyncio.run(_import(settings.database_url, campaign, name, rows))
+        except OSError as error:
+            typer.echo(f"Cannot read {path}: {_why(error)}.", err=True)
+            raise typer.Exit(EXIT_CANNOT_READ) from None
+        except ImportOptionError as error:
+            typer.echo(f"{error}. Nothing imported.", err=True)
+            raise typer.Exit(EXIT_BAD_OPTION) from None
         except HistoryError as error:
-            typer.echo(f"Nothing imported from {path}:", err=True)
-            for problem in error.problems:
-                typer.echo(f"  {problem}", err=True)
-            raise typer.Exit(EXIT_FAILED) from None
+            if len(error.problems) == 1:
+                typer.echo(f"Nothing imported from {path}: {error.problems[0]}.", err=True)
+            else:
+                typer.echo(f"Nothing imported from {path}:", err=True)
+                for problem in error.problems:
+                    typer.echo(f"  {problem}", err=True)
+            raise typer.Exit(EXIT_BAD_FILE) from None
     typer.echo(
         f"Imported {result.rows} rows into campaign {campaign} ({result.added} new); "
         f"{result.milestones} milestones recorded from the history."
     )
+
+
+def _read(path: Path, most: int) -> bytes:
+    """Up to `most` bytes of the file (a device or a pipe that never ends reads no further)."""
+    with path.open("rb") as handle:
+        return handle.read(most)
+
+
+def _why(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "there is no such file"
+    if isinstance(error, IsADirectoryError):
+        return "it is a directory, not a file"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return (error.strerror or type(error).__name__).lower()
 
 
 async def _import(url: str, campaign: int, source: str, readings: list[Row]) -> ImportResult:

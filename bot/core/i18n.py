@@ -6,16 +6,21 @@ fallback for every other language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_scientific
 
 DEFAULT_LOCALE = "en"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# Numbers from here on are written in scientific notation (Babel's default 28-digit decimal
+# context cannot group them; no count, date or size Chorus shows comes near).
+LARGEST_WRITTEN_OUT = 10**21
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,17 @@ class Translator:
         return self.messages.get(key) or self.fallback.get(key) or key
 
     def number(self, value: int | float) -> str:
+        """`value` written the way this locale writes numbers: "1,234,567", "1 234 567".
+
+        Any int or float is written, never refused: past `LARGEST_WRITTEN_OUT` (beyond any
+        real count, where Babel's decimal precision gives out) as "1.23E30", and the
+        infinities and NaN as the locale's symbols.
+        """
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(format_decimal(value, locale=self.locale))
+        if abs(value) >= LARGEST_WRITTEN_OUT:
+            # Decimal, not str(): an int of more than 4,300 digits has no str().
+            return str(format_scientific(Decimal(value), format="#.##E0", locale=self.locale))
         return str(format_decimal(value, locale=self.locale))
 
 

@@ -9,6 +9,11 @@ request names Chorus in its User-Agent and sends `If-None-Match` / `If-Modified-
 (A host whose DNS answer changes between our check and httpx's own lookup could still
 reach a private address; the operator's firewall is the last word there.)
 
+Parsing is as careful: a count is a whole number from 0 to `MAX_COUNT` written the way pages
+write one; anything else (1e30, 12.7, NaN, a run of a million digits) is refused with the
+range, quoting only the first characters of what was found. An HTML source's pattern is read
+by RE2 (`patterns`), in linear time, in a worker thread, on at most `MAX_BYTES` of page.
+
 Every refusal is a `SourceError` carrying a catalogue message that names what was wrong, and
 whether trying again later may help (`transient`: timeouts, 5xx, 429, connection errors).
 """
@@ -16,6 +21,7 @@ whether trying again later may help (`transient`: timeouts, 5xx, 429, connection
 from __future__ import annotations
 
 import asyncio
+import html
 import ipaddress
 import json
 import math
@@ -27,28 +33,40 @@ from typing import Any
 
 import httpx
 
-from bot.core.richtext import Msg, msg
+from bot.core.richtext import msg
+from cogs.petitions.patterns import CountPattern, first_group
+from cogs.petitions.patterns import check_pattern as check_pattern
+from cogs.petitions.source_errors import SourceError as SourceError
 
+# The largest count believed: more than any petition has had, far below what the BigInteger
+# columns hold. Every path that takes a count in (polls, `/signatures set`, imports) uses it.
 MAX_COUNT = 1_000_000_000
+# A source's name, on every path that names one (chat options, the CLI import).
+MAX_SOURCE_NAME = 60
 MAX_BYTES = 2_000_000
 TIMEOUT_SECONDS = 10.0
 MAX_REDIRECTS = 3
+# Validators longer than their columns are not kept: that server just loses 304s.
+MAX_ETAG = 200
+MAX_LAST_MODIFIED = 100
 USER_AGENT = "Chorus/0.1 (self-hosted campaign bot; reads a petition's public count)"
-# Thousands separators seen on petition pages: comma, dot, apostrophes, ordinary, thin,
-# narrow no-break and no-break spaces, underscores.
-_SEPARATORS = re.compile(r"[,.'’_\s\u00a0\u2009\u202f]")
-_DIGITS = re.compile(r"^\d{1,12}$")
+# Thousands separators seen on petition pages: comma, dot, apostrophes, underscore, and the
+# ordinary, no-break, thin and narrow no-break spaces.
+_SEPARATOR = "[,.'’_ \u00a0\u2009\u202f]"
+_SEPARATORS = re.compile(_SEPARATOR)
+# One kind of separator throughout, between groups of three digits ("12,345,678") or the
+# Indian two-then-three ("1,23,45,678"); so "12.7" is not read as 127.
+_WRITTEN = (
+    re.compile(r"\d+"),
+    re.compile(rf"\d{{1,3}}(?P<sep>{_SEPARATOR})\d{{3}}(?:(?P=sep)\d{{3}})*"),
+    re.compile(rf"\d{{1,2}}(?P<sep>{_SEPARATOR})\d{{2}}(?:(?P=sep)\d{{2}})*(?P=sep)\d{{3}}"),
+)
+# More digits than this is past MAX_COUNT whatever they say (and never handed to int()).
+_MAX_DIGITS = 12
+# How much of a refused value is quoted back.
+_SHOWN = 20
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-
-class SourceError(Exception):
-    """What went wrong reading a source, as a message for its organisers."""
-
-    def __init__(self, message: Msg, *, transient: bool = False) -> None:
-        super().__init__(message.key)
-        self.message = message
-        self.transient = transient
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,32 +92,64 @@ class Fetched:
 
 
 def parse_count_text(text: str) -> int:
-    """A count written with any usual thousands separators: "12,345", "12 345", "12.345"."""
-    digits = _SEPARATORS.sub("", text.strip())
-    if not _DIGITS.match(digits):
-        raise SourceError(msg("petitions.error.not_a_number", found=text.strip()[:40]))
+    """A count as pages write it: "12345", "12,345", "12 345", "12.345", "1,23,456".
+
+    A SourceError otherwise: not a count (letters, a sign, a decimal point, separators
+    that do not group thousands), or past MAX_COUNT, naming the range.
+    """
+    written = text.strip()
+    digits = _SEPARATORS.sub("", written)
+    if not digits.isdecimal() or not any(form.fullmatch(written) for form in _WRITTEN):
+        raise SourceError(msg("petitions.error.not_a_number", found=shorten(written)))
+    if len(digits) > _MAX_DIGITS:
+        raise _out_of_range(shorten(written))
     return _bounded(int(digits))
 
 
 def to_count(value: object) -> int:
-    """A JSON value as a count: a whole non-negative number, or a string holding one."""
+    """A JSON value as a count: a whole number from 0 to MAX_COUNT, or a string holding one."""
     if isinstance(value, bool) or value is None:
         raise SourceError(msg("petitions.error.not_a_number", found=json.dumps(value)))
+    if isinstance(value, _LongInteger):
+        raise _out_of_range(shorten(value.digits))
     if isinstance(value, int):
         return _bounded(value)
     if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
+        if math.isnan(value) or (math.isfinite(value) and not value.is_integer()):
             raise SourceError(msg("petitions.error.not_a_number", found=repr(value)))
-        return _bounded(int(value))
+        if math.isinf(value):
+            raise _out_of_range(value)
+        return _bounded(int(value), shown=value)
     if isinstance(value, str):
         return parse_count_text(value)
     raise SourceError(msg("petitions.error.not_a_number", found=type(value).__name__))
 
 
-def _bounded(count: int) -> int:
+def shorten(text: str, most: int = _SHOWN) -> str:
+    """`text` as quoted back in a refusal: its first `most` characters."""
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def _bounded(count: int, *, shown: int | float | None = None) -> int:
     if not 0 <= count <= MAX_COUNT:
-        raise SourceError(msg("petitions.error.out_of_range", found=count, max=MAX_COUNT))
+        raise _out_of_range(count if shown is None else shown)
     return count
+
+
+def _out_of_range(found: int | float | str) -> SourceError:
+    return SourceError(msg("petitions.error.out_of_range", found=found, max=MAX_COUNT))
+
+
+@dataclass(frozen=True, slots=True)
+class _LongInteger:
+    """A JSON integer too long to be any count, kept as written (int() refuses past 4,300
+    digits, and the work to convert grows with the square of the length)."""
+
+    digits: str
+
+
+def _json_integer(digits: str) -> int | _LongInteger:
+    return int(digits) if len(digits) <= _MAX_DIGITS + 6 else _LongInteger(digits)
 
 
 def check_pointer(pointer: str) -> list[str]:
@@ -134,20 +184,9 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
     return value
 
 
-def check_pattern(pattern: str) -> re.Pattern[str]:
-    """A regular expression with exactly one capture group (the count)."""
-    try:
-        compiled = re.compile(pattern)
-    except re.error as error:
-        raise SourceError(msg("petitions.error.bad_pattern", error=str(error))) from None
-    if compiled.groups != 1:
-        raise SourceError(msg("petitions.error.pattern_groups", groups=compiled.groups))
-    return compiled
-
-
 def count_in_json(body: bytes, pointer: str) -> int:
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_int=_json_integer)
     except (ValueError, RecursionError):
         if body.lstrip()[:1] == b"<":
             raise SourceError(msg("petitions.error.html_not_json")) from None
@@ -156,20 +195,41 @@ def count_in_json(body: bytes, pointer: str) -> int:
 
 
 def count_in_html(text: str, pattern: str) -> int:
-    match = check_pattern(pattern).search(text)
-    if match is None or match.group(1) is None:
+    """The count `pattern`'s group catches in `text` (time linear in `text`)."""
+    return count_in_group(first_group(check_pattern(pattern), text))
+
+
+def count_in_group(group: str | None) -> int:
+    """What a pattern's group caught, as a count (HTML entities such as &nbsp; read)."""
+    if group is None:
         raise SourceError(msg("petitions.error.no_match"))
-    return parse_count_text(match.group(1))
+    return parse_count_text(html.unescape(group))
 
 
 def check_link(url: str) -> None:
     """A public link to show people (never fetched): it must be an http(s) address."""
     try:
+        parse_web_address(url)
+    except SourceError:
+        raise SourceError(msg("petitions.error.bad_url", url=shorten(url, 200))) from None
+
+
+def parse_web_address(url: str) -> httpx.URL:
+    """`url` parsed: http or https, a host name that can be written in DNS, a port that
+    exists. A SourceError naming what is wrong otherwise."""
+    bad = SourceError(msg("petitions.error.bad_url", url=shorten(url, 200)))
+    try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError):
-        raise SourceError(msg("petitions.error.bad_url", url=url[:200])) from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise SourceError(msg("petitions.error.bad_url", url=url[:200]))
+        host = parsed.host  # decoding an IDNA host ("xn--…") can fail here
+        # What the resolver will do with it; labels of 64 or more, or empty ones, fail.
+        host.encode("idna")
+    except (httpx.InvalidURL, TypeError, ValueError):  # UnicodeError is a ValueError
+        raise bad from None
+    if parsed.scheme not in ("http", "https"):
+        raise SourceError(msg("petitions.error.scheme", scheme=parsed.scheme or "—"))
+    if not host or (parsed.port is not None and not 0 < parsed.port < 65536):
+        raise bad
+    return parsed
 
 
 # --- fetching --------------------------------------------------------------------------
@@ -212,6 +272,10 @@ class Fetcher:
         self._max_bytes = max_bytes
         self._resolver = resolver
         self._transport = transport
+        # One page matched at a time: RE2 is linear and lets go of the GIL, but a long
+        # pattern on a page at the size cap still takes seconds of a worker thread, and
+        # those threads are shared with the rest of the bot.
+        self._matching = asyncio.Semaphore(1)
 
     def _client(self) -> httpx.AsyncClient:
         # A client per read: polls are minutes apart, and nothing stays open between them.
@@ -225,10 +289,12 @@ class Fetcher:
 
     async def read(self, spec: SourceSpec, etag: str = "", last_modified: str = "") -> Fetched:
         """The count at `spec` now; Fetched(None) when the server says it has not changed."""
+        pattern: CountPattern | None = None
         if spec.kind == "json":
             check_pointer(spec.pointer)
         else:
-            check_pattern(spec.pattern)
+            # Checked again at each read: one saved by an older Chorus may not be RE2.
+            pattern = check_pattern(spec.pattern)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -245,28 +311,22 @@ class Fetcher:
             raise SourceError(
                 msg("petitions.error.network", error=type(error).__name__), transient=True
             ) from None
-        new_etag = response.headers.get("ETag", "")
-        new_modified = response.headers.get("Last-Modified", "")
+        new_etag = _validator(response.headers.get("ETag", ""), MAX_ETAG)
+        new_modified = _validator(response.headers.get("Last-Modified", ""), MAX_LAST_MODIFIED)
         if response.status_code == 304:
             return Fetched(None, new_etag or etag, new_modified or last_modified)
-        if spec.kind == "json":
+        if pattern is None:
             count = count_in_json(body, spec.pointer)
         else:
-            text = body.decode(response.encoding or "utf-8", errors="replace")
-            # A pathological pattern must not freeze the bots: search off the event loop.
-            count = await asyncio.to_thread(count_in_html, text, spec.pattern)
+            # At most MAX_BYTES characters: the body is capped before it is decoded.
+            text = _decoded(body, response.encoding)
+            async with self._matching:
+                count = count_in_group(await asyncio.to_thread(first_group, pattern, text))
         return Fetched(count, new_etag, new_modified)
 
     async def check_url(self, url: str) -> httpx.URL:
         """`url` parsed, if it is http(s) and its host is one we may reach."""
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            raise SourceError(msg("petitions.error.bad_url", url=url[:200])) from None
-        if parsed.scheme not in ("http", "https"):
-            raise SourceError(msg("petitions.error.scheme", scheme=parsed.scheme or "—"))
-        if not parsed.host:
-            raise SourceError(msg("petitions.error.bad_url", url=url[:200]))
+        parsed = parse_web_address(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
             addresses = await self._resolver(parsed.host, port)
@@ -314,3 +374,14 @@ class Fetcher:
             if len(body) > self._max_bytes:
                 raise SourceError(msg("petitions.error.too_large", max=self._max_bytes))
         return bytes(body)
+
+
+def _validator(value: str, longest: int) -> str:
+    return value if len(value) <= longest else ""
+
+
+def _decoded(body: bytes, encoding: str | None) -> str:
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset that names no text encoding: base64, rot13, zlib…
+        return body.decode("utf-8", errors="replace")

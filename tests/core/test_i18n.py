@@ -44,3 +44,18 @@ def test_an_unknown_locale_falls_back_to_english() -> None:
 
     assert translator.locale == "en"
     assert translator.template("help.intro") == "What you can do here:"
+
+
+def test_any_number_is_written_even_past_every_count() -> None:
+    english = Catalogues.load().translator("en")
+
+    assert english.number(1_234_567) == "1,234,567"
+    assert english.number(-42) == "-42"
+    assert english.number(10**20) == "100,000,000,000,000,000,000"
+    assert english.number(10**30) == "1E30"
+    assert english.number(-(10**30)) == "-1E30"
+    assert english.number(123_456 * 10**40) == "1.23E45"
+    assert english.number(10**5000) == "1E5000"
+    assert english.number(1e300) == "1E300"
+    assert english.number(float("inf")) == "∞"
+    assert english.number(float("nan")) == "NaN"
