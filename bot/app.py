@@ -59,6 +59,7 @@ class Core:
     waves: WaveParts
     composers: Composers
     digest: DigestParts
+    painter: ChartPainter  # draws every chart, one at a time
 
 
 def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
@@ -131,6 +132,7 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         waves,
         composers,
         digest,
+        painter,
     )
 
 

@@ -88,7 +88,7 @@ class DigestComposer:
         self._clock = clock
         self._catalogues = catalogues
         self._charts: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
-        self._painter = painter  # the process's one: matplotlib draws one figure at a time
+        self.painter = painter  # the process's one: matplotlib draws one figure at a time
 
     async def compose(self, request: ComposeRequest) -> Composed | None:
         """The digest of the row's place and local date, read now; None when the place is
@@ -238,7 +238,7 @@ class DigestComposer:
         if found is not None:
             self._charts.move_to_end(key)
             return found
-        png = await self._painter.paint(_draw, points, now, words, timezone)
+        png = await self.painter.paint(_draw, points, now, words, timezone)
         self._charts[key] = png
         while len(self._charts) > CHART_CACHE:
             self._charts.popitem(last=False)

@@ -61,7 +61,7 @@ class Petitions:
         self._manual = manual
         self._live = live
         self._catalogues = catalogues
-        self._painter = painter
+        self.painter = painter
 
     def commands(self) -> Sequence[Command]:
         url = TextOption(
@@ -199,7 +199,7 @@ class Petitions:
             return Reply(body)
         text = chart_text(self._catalogues.translator(place.locale), campaign.name)
         start = view.now - HISTORY
-        png = await self._painter.paint(
+        png = await self.painter.paint(
             render_chart,
             view.points,
             chart_marks(view.milestones, start),

@@ -90,9 +90,9 @@ class ManualCounts:
         return _answer(result, source_name)
 
     async def set_pressed(self, context: Context, key: str) -> Reply:
-        """The confirmation of an implausible count: `<source id>:<count>:<last count>`."""
+        """The confirmation of an implausible count: `<source id>_<count>_<last count>`."""
         try:
-            source_id, count, last = (int(part) for part in key.split(":"))
+            source_id, count, last = (int(part) for part in key.split("_"))
         except ValueError:
             raise refuse("petitions.set.gone") from None
         result = await self._service.confirm_count(context, source_id, count, last)
@@ -147,7 +147,7 @@ def _answer(result: Accepted | Doubt, source_name: str) -> Reply:
         button = Button(
             SET_ACTION,
             msg("petitions.button.set", count=result.count),
-            f"{result.source.id}:{result.count}:{result.last}",
+            f"{result.source.id}_{result.count}_{result.last}",  # safe on every platform
         )
         return Reply(doc(*blocks), buttons=(button,))
     reply: list[Block | Msg] = [msg("petitions.set.done", total=result.total)]

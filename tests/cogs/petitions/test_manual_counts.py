@@ -241,8 +241,10 @@ async def test_a_confirmation_for_an_undo_already_overtaken_is_refused(meet: Mee
 async def test_milestones_never_list_a_passed_threshold_above_the_next(meet: Meet) -> None:
     alice = await start_campaign(meet)
     await alice.says("/signatures set 9000")
-    await alice.says("/signatures set 120000 confirm:yes")
-    await alice.says("/signatures set 12000 confirm:yes")
+    await alice.says("/signatures set 120000")
+    await alice.says("/press 1")
+    await alice.says("/signatures set 12000")
+    await alice.says("/press 1")
 
     shown = await alice.says("/milestones")
 
