@@ -28,10 +28,12 @@ from storage.unit import Tx
 
 @dataclass(frozen=True, slots=True)
 class Undo:
-    """What undoing `reading` takes back: the milestones it passed and the count after."""
+    """What undoing `reading` takes back: the milestones it passed that the count after it
+    (`total_after`, None when no source has a count) is not past."""
 
     reading: ManualReading
     thresholds: list[int]
+    announced: list[int]  # those of `thresholds` that were announced
     total_after: int | None
 
 
@@ -76,7 +78,7 @@ class Corrections:
             ]
             await tx.outbox.add_many(corrections, now)
             await tx.petitions.set_aside(rows, "cancelled: the milestone was undone")
-            await tx.petitions.undo_reading(undo.reading)
+            await tx.petitions.undo_reading(undo.reading, undo.thresholds)
             await tx.audit.record(
                 at=now,
                 actor=context.actor.key,
@@ -102,11 +104,22 @@ class Corrections:
                 count=reading.count,
                 hours=int(self._window.total_seconds() // 3600),
             )
-        thresholds = await tx.petitions.milestones_from(reading.snapshot_id)
         sources = await tx.petitions.sources(campaign_id)
         counts = [reading.previous if s.id == reading.source_id else s.last_count for s in sources]
         known = [c for c in counts if c is not None]
-        return Undo(reading, thresholds, sum(known) if known else None)
+        total = sum(known) if known else None
+        # A milestone the other sources' counts are past is kept: it was reached anyway.
+        withdrawn = [
+            (threshold, announced)
+            for threshold, announced in await tx.petitions.milestones_from(reading.snapshot_id)
+            if total is None or threshold > total
+        ]
+        return Undo(
+            reading,
+            [threshold for threshold, _ in withdrawn],
+            [threshold for threshold, announced in withdrawn if announced],
+            total,
+        )
 
 
 def _in_flight(row: Announcement, now: datetime) -> bool:

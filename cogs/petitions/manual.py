@@ -116,7 +116,7 @@ class ManualCounts:
             ),
             _back_to(plan),
         ]
-        if plan.thresholds:
+        if plan.announced:
             blocks.append(_withdrawn(plan, "petitions.undo.will_withdraw"))
         blocks.append(msg("petitions.undo.how", command=Code("/signatures undo confirm:yes")))
         button = Button(
@@ -163,9 +163,9 @@ def _back_to(plan: Undo) -> Msg:
 
 
 def _withdrawn(plan: Undo, key: str) -> Msg:
-    if len(plan.thresholds) == 1:
-        return msg(f"{key}_one", threshold=plan.thresholds[0])
-    return msg(key, n=len(plan.thresholds), threshold=plan.thresholds[-1])
+    if len(plan.announced) == 1:
+        return msg(f"{key}_one", threshold=plan.announced[0])
+    return msg(key, n=len(plan.announced), threshold=plan.announced[-1])
 
 
 def _undone(undone: Undone) -> Reply:
@@ -175,6 +175,6 @@ def _undone(undone: Undone) -> Reply:
         blocks.append(msg("petitions.undo.no_count"))
     else:
         blocks.append(msg("petitions.set.done", total=plan.total_after))
-    if plan.thresholds:
+    if plan.announced:
         blocks.append(_withdrawn(plan, "petitions.undo.withdrawn"))
     return Reply(doc(*blocks))

@@ -96,13 +96,16 @@ class PetitionCorrections(PetitionCounts):
         ).one_or_none()
         return (int(row[0]), row[1]) if row is not None else None
 
-    async def milestones_from(self, snapshot_id: int) -> list[int]:
-        """The thresholds the reading `snapshot_id` recorded as passed, lowest first."""
+    async def milestones_from(self, snapshot_id: int) -> list[tuple[int, bool]]:
+        """(threshold, announced) of each milestone the reading `snapshot_id` recorded as
+        passed, lowest first (not announced: the campaign's silent starting point)."""
         c = petition_milestones.c
         result = await self._connection.execute(
-            select(c.threshold).where(c.snapshot_id == snapshot_id).order_by(c.threshold)
+            select(c.threshold, c.announced)
+            .where(c.snapshot_id == snapshot_id)
+            .order_by(c.threshold)
         )
-        return [int(threshold) for threshold in result.scalars()]
+        return [(int(threshold), bool(announced)) for threshold, announced in result]
 
     async def announcements(
         self, campaign_id: int, thresholds: Sequence[int]
@@ -164,13 +167,20 @@ class PetitionCorrections(PetitionCounts):
             )
         )
 
-    async def undo_reading(self, reading: ManualReading) -> None:
-        """Forget the reading and the milestones it passed; its source's count goes back
-        to the reading before (none: the source has no count again)."""
+    async def undo_reading(self, reading: ManualReading, withdrawn: Sequence[int]) -> None:
+        """Forget the reading and the milestones of it that are `withdrawn` (the others are
+        kept: the count is past them without it); its source's count goes back to the
+        reading before (none: the source has no count again)."""
+        c = petition_milestones.c
         await self._connection.execute(
             delete(petition_milestones).where(
-                petition_milestones.c.snapshot_id == reading.snapshot_id
+                c.snapshot_id == reading.snapshot_id, c.threshold.in_(list(withdrawn))
             )
+        )
+        await self._connection.execute(
+            update(petition_milestones)
+            .where(c.snapshot_id == reading.snapshot_id)
+            .values(snapshot_id=None)
         )
         await self._connection.execute(
             delete(petition_snapshots).where(petition_snapshots.c.id == reading.snapshot_id)

@@ -12,7 +12,15 @@ from bot.core.outbox import OutboxSender
 from bot.core.render import PlainRenderer
 from storage.database import Database
 from storage.records import OutboxEntry
-from tests.cogs.petitions.conftest import DC_SERVER, Meet, join, start_campaign
+from tests.cogs.petitions.conftest import (
+    DC_SERVER,
+    Meet,
+    PetitionSite,
+    join,
+    make_poller,
+    poll,
+    start_campaign,
+)
 from tests.cogs.petitions.test_signatures import milestone_rows, text_of
 from tests.core.outbox.fakes import FakeCourier
 from tests.dialogue import Member, group, person
@@ -253,3 +261,32 @@ async def test_milestones_never_list_a_passed_threshold_above_the_next(meet: Mee
     assert listed, shown
     assert found, shown
     assert int(found.group(1).replace(",", "")) > max(listed), shown
+
+
+async def test_an_undo_keeps_the_milestones_other_sources_are_past(
+    meet: Meet, core: Core, db: Database, site: PetitionSite, clock: FakeClock
+) -> None:
+    alice = await start_campaign(meet)
+    await alice.says(
+        f"/signatures source add kind:json name:UK url:{site.url()}"
+        " pointer:/data/attributes/signature_count"
+    )  # 900
+    await alice.says("/signatures source add kind:manual name:paper")
+    await alice.says("/signatures set 5000 source:paper")
+    await alice.says("/signatures set 50000 source:paper confirm:yes")  # meant 5,500
+    poller = make_poller(db, clock)
+    for count in (4_000, 12_000):
+        site.count = count
+        await poll(core, poller, clock)
+
+    undone = await alice.says("/signatures undo confirm:yes")
+
+    assert "Total: 17,000." in undone
+    assert "The 2 milestones up to 50,000 are withdrawn" in undone
+    assert await passed(db) == [1_000, 2_500, 5_000, 10_000]
+    assert "Next: 25,000" in await alice.says("/milestones")
+    site.count = 30_000
+    await poll(core, poller, clock)
+    assert [r.dedupe_key for r in await milestone_rows(db) if ":25000:" in r.dedupe_key] == [
+        "milestone:1:25000:1"
+    ]
