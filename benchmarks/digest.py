@@ -37,6 +37,7 @@ from bot.core.outbox import OutboxSender, SenderSettings, make_owner
 from bot.core.outbox.compose import Composers, budget_for
 from bot.core.scheduling import Ticker
 from cogs.digest import build_digest
+from cogs.petitions.chart import ChartPainter
 from storage.database import Database
 from storage.records import Place
 from storage.tables.petitions import petition_snapshots, petition_sources
@@ -175,7 +176,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
             place_ids = [place.id for place in found]
             ticker = Ticker(db, clock)
             composers = Composers()
-            digest = build_digest(db, clock, Catalogues.load(), ticker, composers)
+            digest = build_digest(db, clock, Catalogues.load(), ticker, composers, ChartPainter())
             for index, place in enumerate(found):
                 # The time and the chart in one change (the time is valid): fewer commits.
                 await digest.service.change(place, time="09:00", chart=index % 10 == 0)

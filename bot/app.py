@@ -29,6 +29,7 @@ from cogs.campaigns import Campaigns, CampaignService
 from cogs.digest import DigestParts, build_digest
 from cogs.help import Help
 from cogs.petitions import PetitionConfig, PetitionRuntime, build_petitions
+from cogs.petitions.chart import ChartPainter
 from cogs.privacy import CampaignData, Privacy
 from cogs.testimonies import Limits, build_testimonies
 from cogs.waves import WaveParts, build_waves
@@ -60,6 +61,7 @@ class Core:
     waves: WaveParts
     composers: Composers
     digest: DigestParts
+    painter: ChartPainter  # draws every chart, one at a time
 
 
 def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
@@ -86,6 +88,8 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         default_locale=settings.default_locale,
     )
     ticker = Ticker(database, clock, on_outbox_written=doorbell.ring)
+    # matplotlib draws one figure at a time: every chart of the process goes through this.
+    painter = ChartPainter()
     waves = build_waves(
         database,
         clock,
@@ -103,15 +107,17 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
             max_drop=settings.petition_max_drop,
             max_jump=settings.petition_max_jump,
             live_counter_interval_seconds=settings.live_counter_interval_seconds,
+            undo_hours=settings.petition_undo_hours,
         ),
         database,
         clock,
         catalogues,
         ticker,
         doorbell,
+        painter,
     )
     registry.add(petitions.cog)
-    digest = build_digest(database, clock, catalogues, ticker, composers)
+    digest = build_digest(database, clock, catalogues, ticker, composers, painter)
     place_changes.listen(digest.service)
     registry.add(digest.cog)
     return Core(
@@ -128,6 +134,7 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
         waves,
         composers,
         digest,
+        painter,
     )
 
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     poll_interval_seconds: int = Field(default=300, ge=60, le=86_400)
     petition_max_drop: float = Field(default=0.2, gt=0, lt=1)
     petition_max_jump: float = Field(default=5.0, gt=1, le=1000)
+    # How long after a count is typed by hand an organiser may take it back with
+    # /signatures undo (with the milestones it announced).
+    petition_undo_hours: int = Field(default=24, ge=1, le=168)
     live_counter_interval_seconds: int = Field(default=60, ge=10, le=86_400)
     # Posting waves: the networks a wave may target, the Mastodon server its share links open,
     # the default grace window (a reminder not out by start + grace is never sent late), and

@@ -12,6 +12,7 @@ from cogs.digest.compose import COMPOSER_NAME, DigestComposer
 from cogs.digest.feature import Digest
 from cogs.digest.materialise import DigestMaterialiser
 from cogs.digest.service import KIND, DigestService
+from cogs.petitions.chart import ChartPainter
 from storage.database import Database
 
 __all__ = ["Digest", "DigestParts", "build_digest"]
@@ -30,10 +31,11 @@ def build_digest(
     catalogues: Catalogues,
     ticker: Ticker,
     composers: Composers,
+    painter: ChartPainter,
 ) -> DigestParts:
     """The digest cog, its schedule kind on `ticker`, and its composer in `composers`."""
     service = DigestService(database, clock, ticker)
-    composer = DigestComposer(database, clock, catalogues)
+    composer = DigestComposer(database, clock, catalogues, painter)
     ticker.register(KIND, DigestMaterialiser(clock))
     composers.register(COMPOSER_NAME, composer)
     return DigestParts(Digest(service, composer, clock), service, composer)

@@ -11,7 +11,6 @@ was actually sent.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -29,8 +28,9 @@ from bot.core.replies import Attachment, Reply
 from bot.core.richtext import Document, msg
 from bot.core.scheduling.rules import local_to_utc, zone
 from cogs.digest.parts import Facts, budget_of, fit, quiet_document
+from cogs.petitions.chart import ChartPainter
 from cogs.petitions.milestones import Rule
-from cogs.petitions.trend import Point, Reading, change_over, eta, rate_per_second, series
+from cogs.petitions.trend import Point, Reading, change_over, outlook, series
 from storage.database import Database
 from storage.records import Place
 from storage.repositories.digest import (
@@ -81,13 +81,14 @@ class DigestComposer:
     """Builds digests: `compose_many` for a claimed outbox batch, `compose` for one row,
     `draft` / `draft_many` for previews (the same code path, so a preview equals a send)."""
 
-    def __init__(self, database: Database, clock: Clock, catalogues: Catalogues) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, catalogues: Catalogues, painter: ChartPainter
+    ) -> None:
         self._db = database
         self._clock = clock
         self._catalogues = catalogues
         self._charts: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
-        # matplotlib draws one figure at a time safely.
-        self._chart_lock = asyncio.Lock()
+        self.painter = painter  # the process's one: matplotlib draws one figure at a time
 
     async def compose(self, request: ComposeRequest) -> Composed | None:
         """The digest of the row's place and local date, read now; None when the place is
@@ -189,7 +190,7 @@ class DigestComposer:
         signatures = await tx.digest.signatures(campaign_id, now - WEEK)
         return _Campaign(
             signatures=signatures,
-            points=_points(signatures),
+            points=_points(signatures, now - WEEK),
             approved=await tx.digest.approved_after(campaign_id, since),
             upcoming=tuple(await tx.digest.upcoming_waves(campaign_id, now, 2)),
             yesterday={},
@@ -215,7 +216,7 @@ class DigestComposer:
         chart = None
         if settings.chart and len(points) >= 2:
             key = (place.campaign_id, place.timezone, place.locale, local_date, points[-1])
-            chart = await self._chart(key, points, now, translator)
+            chart = await self._chart(key, points, now, translator, place.timezone)
         room = budget_of(budget, chart is not None)
         fit_key = (facts, room, place.locale)
         body = fitted.get(fit_key)
@@ -225,15 +226,19 @@ class DigestComposer:
         return Draft(Reply(body, attachment=attachment), place.locale, facts.total)
 
     async def _chart(
-        self, key: tuple[object, ...], points: list[Point], now: datetime, words: Translator
+        self,
+        key: tuple[object, ...],
+        points: list[Point],
+        now: datetime,
+        words: Translator,
+        timezone: str,
     ) -> bytes:
         """The 7-day chart, drawn once per campaign, zone, language and data."""
         found = self._charts.get(key)
         if found is not None:
             self._charts.move_to_end(key)
             return found
-        async with self._chart_lock:
-            png = await asyncio.to_thread(_draw, points, now, words)
+        png = await self.painter.paint(_draw, points, now, words, timezone)
         self._charts[key] = png
         while len(self._charts) > CHART_CACHE:
             self._charts.popitem(last=False)
@@ -265,7 +270,9 @@ def _facts(
             change = total - previous.signatures
         else:
             change = change_over(points, now, DAY)
-    target = _rule(campaign.signatures).next_above(total) if total is not None else None
+    target, when = outlook(
+        _rule(campaign.signatures), total, campaign.signatures.passed, points, now
+    )
     # The campaign's list is in quoting order and covers the earliest "since" of the batch.
     approved = [item for item in campaign.approved if item.decided_at > since]
     first = approved[0] if approved else None
@@ -279,7 +286,7 @@ def _facts(
         total=total,
         change=change,
         next_threshold=target,
-        eta=eta(total or 0, target, rate_per_second(points, now), now),
+        eta=when,
         approved=len(approved),
         excerpt=excerpt,
         upcoming=upcoming,
@@ -298,7 +305,7 @@ def _heading(day: date, locale: Locale | str) -> str:
     return str(format_date(day, format="long", locale=locale))
 
 
-def _draw(points: list[Point], now: datetime, translator: Translator) -> bytes:
+def _draw(points: list[Point], now: datetime, translator: Translator, timezone: str) -> bytes:
     # Imported here: matplotlib costs tens of MB and most of a second, and a process that
     # never draws a digest chart should not pay for it.
     from cogs.petitions.chart import ChartText, render_chart
@@ -310,12 +317,12 @@ def _draw(points: list[Point], now: datetime, translator: Translator) -> bytes:
         number=lambda value: translator.number(int(value)),
         day=lambda moment: str(format_date(moment.date(), "d MMM", locale=translator.locale)),
     )
-    return render_chart(points, [], now - WEEK, now, text)
+    return render_chart(points, [], now - WEEK, now, text, zone=timezone)
 
 
-def _points(signatures: Signatures) -> list[Point]:
+def _points(signatures: Signatures, since: datetime) -> list[Point]:
     readings = [Reading(source, count, at) for source, count, at in signatures.readings]
-    return series(signatures.baseline, readings)
+    return series(signatures.baseline, readings, start=since)
 
 
 def _rule(signatures: Signatures) -> Rule:

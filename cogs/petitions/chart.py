@@ -8,16 +8,26 @@ small enough to show inline without opening.
 
 Each render builds a fresh `Figure`, and drops every reference to it on the way out, so
 nothing accumulates between charts (`benchmarks/milestones.py` checks the memory).
+matplotlib is not thread-safe: every chart of the process is drawn through the one
+`ChartPainter` the composition root makes, one at a time, off the event loop.
+
+Days are labelled at midnight in the reader's zone (the place's), not in UTC.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import functools
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, ParamSpec
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from cogs.petitions.trend import Point, thin
 
@@ -32,6 +42,24 @@ MILESTONE = "#D9731A"  # orange, far from the blue for colour-blind readers
 TARGET = "#8A93A0"
 MAX_POINTS = 400
 UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # day 0 of matplotlib's dates (its default epoch)
+# A milestone's label is written to the left of its dot past this share of the width, so
+# that a recent milestone's number is never cut at the right edge ("2,50" for 2,500).
+LABEL_FLIP = 0.8
+
+P = ParamSpec("P")
+
+
+class ChartPainter:
+    """Draws charts one at a time, in a worker thread. There is one per process, made by
+    the composition root and handed to every feature that draws."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def paint(self, draw: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
+        """`draw(*args, **kwargs)` off the event loop, once no other chart is being drawn."""
+        async with self._lock:
+            return await asyncio.to_thread(draw, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +87,31 @@ def render_chart(
     end: datetime,
     text: ChartText,
     next_target: int | None = None,
+    zone: str = "UTC",
 ) -> bytes:
-    """The chart of `points` from `start` to `end`, with `marks`, as PNG bytes."""
+    """The chart of `points` from `start` to `end`, with `marks`, as PNG bytes; days are
+    labelled in `zone` (an IANA name)."""
+    _big_buffers_from_mmap()
+    figure = build_figure(points, marks, start, end, text, next_target, zone)
+    buffer = io.BytesIO()
+    # The lightest zlib level: much faster than the default, for a file a little larger.
+    figure.savefig(
+        buffer, format="png", dpi=DPI, facecolor="none", pil_kwargs={"compress_level": 1}
+    )
+    figure.clear()
+    return buffer.getvalue()
+
+
+def build_figure(
+    points: Sequence[Point],
+    marks: Sequence[Mark],
+    start: datetime,
+    end: datetime,
+    text: ChartText,
+    next_target: int | None = None,
+    zone: str = "UTC",
+) -> Figure:
+    """The chart as a matplotlib figure on an Agg canvas (`render_chart` saves it)."""
     # matplotlib (with numpy and Pillow) costs ~45 MB and ~0.7 s to import: only when drawing.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator
@@ -68,7 +119,7 @@ def render_chart(
     from matplotlib.patches import FancyBboxPatch
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    _big_buffers_from_mmap()
+    tz = ZoneInfo(zone)
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     figure.patch.set_alpha(0.0)
@@ -97,9 +148,9 @@ def render_chart(
     axes.grid(True, color=GRID, linewidth=0.8)
     axes.set_axisbelow(True)
     axes.set_xlim(float(_num(start)), float(_num(end)))
-    locator = AutoDateLocator(minticks=4, maxticks=8)  # type: ignore[no-untyped-call]
+    locator = AutoDateLocator(minticks=4, maxticks=8, tz=tz)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: text.day(_date(x))))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: text.day(_date(x, tz))))
     axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: text.number(y)))
     if not points:
@@ -108,14 +159,8 @@ def render_chart(
         axes.text(0.5, 0.5, text.empty, transform=axes.transAxes, ha="center", color=MUTED)
     else:
         # 400 steps are more than 1000 pixels show apart; 30 days of 5-minute polls are 8640.
-        _draw(axes, thin(points, MAX_POINTS), marks, end, text, next_target)
-    buffer = io.BytesIO()
-    # The lightest zlib level: much faster than the default, for a file a little larger.
-    figure.savefig(
-        buffer, format="png", dpi=DPI, facecolor="none", pil_kwargs={"compress_level": 1}
-    )
-    figure.clear()
-    return buffer.getvalue()
+        _draw(axes, thin(points, MAX_POINTS), marks, start, end, text, next_target)
+    return figure
 
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -148,10 +193,11 @@ def _num(moment: datetime) -> float:
     return (moment - UNIX_EPOCH).total_seconds() / 86_400
 
 
-def _date(number: float) -> datetime:
+def _date(number: float, tz: tzinfo) -> datetime:
+    """The instant of a day number, in `tz` (so its `.date()` is the local day)."""
     from matplotlib.dates import num2date
 
-    found: datetime = num2date(number)  # type: ignore[no-untyped-call]
+    found: datetime = num2date(number, tz=tz)  # type: ignore[no-untyped-call]
     return found
 
 
@@ -159,6 +205,7 @@ def _draw(
     axes: object,
     points: Sequence[Point],
     marks: Sequence[Mark],
+    start: datetime,
     end: datetime,
     text: ChartText,
     next_target: int | None,
@@ -175,14 +222,17 @@ def _draw(
     if next_target is not None and next_target <= high + max(high - low, high * 0.1, 1):
         axes.axhline(next_target, color=TARGET, linestyle=":", linewidth=1.5)
         top = next_target
+    left, width = float(_num(start)), float(_num(end)) - float(_num(start))
     for mark in marks:
         x = max(float(_num(mark.at)), xs[0])
         axes.axhline(mark.threshold, color=MILESTONE, linestyle="--", linewidth=1.4, alpha=0.8)
         axes.plot([x], [mark.threshold], marker="o", markersize=8, color=MILESTONE)
+        flip = width > 0 and (x - left) / width > LABEL_FLIP
         axes.annotate(
             text.number(mark.threshold),
             (x, mark.threshold),
-            xytext=(6, 6),
+            xytext=(-6 if flip else 6, 6),
+            horizontalalignment="right" if flip else "left",
             textcoords="offset points",
             color=MILESTONE,
             fontsize=11,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,8 +11,9 @@ from bot.core.i18n import Catalogues
 from bot.core.options import Choice, ChoiceOption, IntegerOption, TextOption
 from bot.core.replies import Attachment, Reply
 from bot.core.richtext import Msg, Para, doc, msg
-from cogs.petitions.chart import render_chart
+from cogs.petitions.chart import ChartPainter, render_chart
 from cogs.petitions.livecounter import LiveCounters
+from cogs.petitions.manual import ManualCounts
 from cogs.petitions.milestones import MAX_LIST, MIN_STEP, Rule, parse_list
 from cogs.petitions.readings import rule_of
 from cogs.petitions.service import HISTORY, NewSource, PetitionService, joined
@@ -50,13 +50,18 @@ class Petitions:
     name = "petitions"
 
     def __init__(
-        self, service: PetitionService, live: LiveCounters, catalogues: Catalogues
+        self,
+        service: PetitionService,
+        manual: ManualCounts,
+        live: LiveCounters,
+        catalogues: Catalogues,
+        painter: ChartPainter,
     ) -> None:
         self._service = service
+        self._manual = manual
         self._live = live
         self._catalogues = catalogues
-        # matplotlib is not thread-safe: one chart at a time, off the event loop.
-        self._chart_lock = asyncio.Lock()
+        self.painter = painter
 
     def commands(self) -> Sequence[Command]:
         url = TextOption(
@@ -64,26 +69,7 @@ class Petitions:
         )
         return (
             Command("signatures show", msg("petitions.help.show"), self.show, default=True),
-            Command(
-                "signatures set",
-                msg("petitions.help.set"),
-                self.set_count,
-                options=(
-                    IntegerOption(
-                        name="count",
-                        help=msg("petitions.option.count"),
-                        min_value=0,
-                        max_value=MAX_COUNT,
-                    ),
-                    TextOption(
-                        name="source",
-                        help=msg("petitions.option.source"),
-                        required=False,
-                        max_length=60,
-                    ),
-                ),
-                permission=Permission.ORGANISER,
-            ),
+            *self._manual.commands(),
             Command(
                 "signatures source",
                 msg("petitions.help.source"),
@@ -190,7 +176,7 @@ class Petitions:
         )
 
     def buttons(self) -> Sequence[ButtonAction]:
-        return ()
+        return self._manual.buttons()
 
     # --- KeepsPersonalData: only who added a source is kept about a person ------------------
 
@@ -213,27 +199,17 @@ class Petitions:
             return Reply(body)
         text = chart_text(self._catalogues.translator(place.locale), campaign.name)
         start = view.now - HISTORY
-        async with self._chart_lock:
-            png = await asyncio.to_thread(
-                render_chart,
-                view.points,
-                chart_marks(view.milestones, start),
-                start,
-                view.now,
-                text,
-                view.next_threshold,
-            )
+        png = await self.painter.paint(
+            render_chart,
+            view.points,
+            chart_marks(view.milestones, start),
+            start,
+            view.now,
+            text,
+            view.next_threshold,
+            place.timezone,
+        )
         return Reply(body, attachment=Attachment("signatures.png", png, "image/png"))
-
-    async def set_count(self, context: Context, args: Arguments) -> Reply:
-        """Set the count of a petition that has no readable count (organisers)."""
-        count = args.integer("count")
-        assert count is not None  # a required option
-        accepted = await self._service.set_count(context, count, args.text("source"))
-        reply = [msg("petitions.set.done", total=accepted.total)]
-        if accepted.announced is not None:
-            reply.append(msg("petitions.set.milestone", threshold=accepted.announced))
-        return Reply(doc(*reply))
 
     async def source(self, context: Context, args: Arguments) -> Reply:
         """List, add or remove the places the count is read from (organisers)."""

@@ -82,7 +82,7 @@ async def accept_reading(
 ) -> Accepted:
     """Store `count` as `source`'s reading for `window`, and announce what it passes."""
     settings = await tx.petitions.lock(source.campaign_id, now)
-    stored = await tx.petitions.add_snapshot(
+    snapshot_id = await tx.petitions.add_snapshot(
         source_id=source.id,
         campaign_id=source.campaign_id,
         window_key=window,
@@ -92,7 +92,7 @@ async def accept_reading(
     sources = await tx.petitions.sources(source.campaign_id)
     known = [s.last_count for s in sources if s.last_count is not None]
     previous_total = sum(known)
-    if not stored:
+    if snapshot_id is None:
         return Accepted(False, previous_total)
     mine = next((s.last_count for s in sources if s.id == source.id), None)
     total = previous_total - (mine or 0) + count
@@ -109,7 +109,12 @@ async def accept_reading(
         highest = rule.highest_at_most(total)
         if highest is not None:
             await tx.petitions.add_milestones(
-                source.campaign_id, [highest], count=total, at=now, announced=False
+                source.campaign_id,
+                [highest],
+                count=total,
+                at=now,
+                announced=False,
+                snapshot_id=snapshot_id,
             )
         return Accepted(True, total)
     before = await tx.petitions.milestones(source.campaign_id)
@@ -119,6 +124,7 @@ async def accept_reading(
         count=total,
         at=now,
         announced=True,
+        snapshot_id=snapshot_id,
     )
     if not new:
         return Accepted(True, total)

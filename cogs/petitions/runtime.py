@@ -11,14 +11,18 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.delivery import Courier
 from bot.core.doorbell import Doorbell
 from bot.core.i18n import Catalogues
 from bot.core.scheduling import Ticker
+from cogs.petitions.chart import ChartPainter
+from cogs.petitions.corrections import Corrections
 from cogs.petitions.feature import Petitions
 from cogs.petitions.livecounter import LiveCounters, LiveUpdater
+from cogs.petitions.manual import ManualCounts
 from cogs.petitions.poller import POLL_KIND, PollDue, Poller
 from cogs.petitions.readings import Limits
 from cogs.petitions.service import PetitionService
@@ -57,6 +61,7 @@ class PetitionConfig:
     max_drop: float = 0.2
     max_jump: float = 5.0
     live_counter_interval_seconds: int = 60
+    undo_hours: int = 24
 
 
 def build_petitions(
@@ -66,16 +71,19 @@ def build_petitions(
     catalogues: Catalogues,
     ticker: Ticker,
     doorbell: Doorbell,
+    painter: ChartPainter,
 ) -> PetitionRuntime:
-    """Everything the petitions feature needs, wired; register `runtime.cog` yourself."""
+    """Everything the petitions feature needs, wired; register `runtime.cog` yourself.
+    `painter` draws the charts, shared with every other feature that draws."""
     fetcher = Fetcher(allow_private=config.allow_private_sources)
+    limits = Limits(config.max_drop, config.max_jump)
     owner = f"poll:{socket.gethostname()[:24]}:{os.getpid()}:{secrets.token_hex(4)}"
     poller = Poller(
         database,
         clock,
         fetcher,
         owner,
-        limits=Limits(config.max_drop, config.max_jump),
+        limits=limits,
         on_outbox_written=doorbell.ring,
     )
     updater = LiveUpdater(database, clock, interval=config.live_counter_interval_seconds)
@@ -87,7 +95,15 @@ def build_petitions(
         clock,
         fetcher,
         poll_interval=config.poll_interval_seconds,
+        limits=limits,
         on_schedules_changed=ticker.wake,
     )
-    cog = Petitions(service, LiveCounters(database, clock), catalogues)
+    corrections = Corrections(database, clock, timedelta(hours=config.undo_hours))
+    cog = Petitions(
+        service,
+        ManualCounts(service, corrections),
+        LiveCounters(database, clock),
+        catalogues,
+        painter,
+    )
     return PetitionRuntime(cog, service, poller, updater)

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 from bot.core.clock import Clock
 from bot.core.commands import Context
 from bot.core.errors import UserError, refuse
-from bot.core.richtext import msg
+from bot.core.richtext import Msg, msg
 from bot.core.scheduling import create_schedule
 from cogs.petitions.milestones import Rule
 from cogs.petitions.poller import POLL_KIND
-from cogs.petitions.readings import Accepted, accept_reading, rule_of
+from cogs.petitions.readings import Accepted, Limits, accept_reading, implausible, rule_of
 from cogs.petitions.sources import (
     Fetched,
     Fetcher,
@@ -30,7 +30,7 @@ from cogs.petitions.sources import (
     check_pattern,
     check_pointer,
 )
-from cogs.petitions.trend import Point, Reading, change_over, eta, rate_per_second, series
+from cogs.petitions.trend import Point, Reading, change_over, outlook, series
 from storage.database import Database
 from storage.errors import Conflict
 from storage.records import Campaign, Place
@@ -48,6 +48,17 @@ class NewSource:
     pointer: str = ""
     pattern: str = ""
     link: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Doubt:
+    """A count typed by hand that the plausibility guard does not believe: `problem` says
+    why, and nothing is stored until it is confirmed against the same `last` count."""
+
+    source: Source
+    count: int
+    last: int
+    problem: Msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +88,14 @@ class PetitionService:
         fetcher: Fetcher,
         *,
         poll_interval: int,
+        limits: Limits | None = None,
         on_schedules_changed: Callable[[], None] | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
         self._fetcher = fetcher
         self._poll_interval = poll_interval
+        self._limits = limits or Limits()
         self._on_schedules_changed = on_schedules_changed
 
     # --- sources -------------------------------------------------------------------------
@@ -192,20 +205,49 @@ class PetitionService:
 
     # --- counts --------------------------------------------------------------------------
 
-    async def set_count(self, context: Context, count: int, source_name: str) -> Accepted:
-        """An organiser's count for a manual source (created on first use)."""
+    async def set_count(
+        self, context: Context, count: int, source_name: str, *, confirmed: bool = False
+    ) -> Accepted | Doubt:
+        """An organiser's count for a manual source (created on first use). A count the
+        guard polled counts pass does not believe is a `Doubt` unless `confirmed`."""
+
+        def pick(manual: list[Source]) -> Source | None:
+            if source_name:
+                return _named(manual, source_name)
+            if len(manual) > 1:
+                raise refuse("petitions.set.which", names=", ".join(s.name for s in manual))
+            return manual[0] if manual else None
+
+        return await self._set(context, count, pick, lambda _source: confirmed)
+
+    async def confirm_count(
+        self, context: Context, source_id: int, count: int, last: int
+    ) -> Accepted | Doubt:
+        """`count` for the source `source_id`, confirmed while its count was `last`; if
+        its count changed since, the guard looks at the new one (and may ask again)."""
+
+        def pick(manual: list[Source]) -> Source | None:
+            found = next((s for s in manual if s.id == source_id), None)
+            if found is None:
+                raise refuse("petitions.set.gone")
+            return found
+
+        return await self._set(context, count, pick, lambda source: source.last_count == last)
+
+    async def _set(
+        self,
+        context: Context,
+        count: int,
+        pick: Callable[[list[Source]], Source | None],
+        believed: Callable[[Source], bool],
+    ) -> Accepted | Doubt:
         campaign, place = joined(context)
         now = self._clock.now()
         async with self._db.transaction() as tx:
+            await tx.petitions.lock(campaign.id, now)
             sources = await tx.petitions.sources(campaign.id)
-            manual = [s for s in sources if s.kind == MANUAL]
-            if source_name:
-                source = _named(manual, source_name)
-            elif len(manual) == 1:
-                source = manual[0]
-            elif manual:
-                raise refuse("petitions.set.which", names=", ".join(s.name for s in manual))
-            else:
+            source = pick([s for s in sources if s.kind == MANUAL])
+            if source is None:
                 source = await tx.petitions.add_source(
                     campaign_id=campaign.id,
                     name=MANUAL,
@@ -217,6 +259,9 @@ class PetitionService:
                     created_by=context.actor.key,
                     now=now,
                 )
+            problem = implausible(source.last_count, count, self._limits)
+            if problem is not None and source.last_count is not None and not believed(source):
+                return Doubt(source, count, source.last_count, problem)
             window = f"manual:{now.isoformat()}:{secrets.token_hex(3)}"
             accepted = await accept_reading(tx, source, count, window=window, now=now, polled=False)
             await tx.audit.record(
@@ -227,6 +272,7 @@ class PetitionService:
                 place_id=place.id,
                 source=source.id,
                 count=count,
+                confirmed=problem is not None,
             )
         return accepted
 
@@ -241,11 +287,12 @@ class PetitionService:
             baseline = await tx.petitions.counts_before(campaign.id, since)
             snapshots = await tx.petitions.snapshots_since(campaign.id, since)
         readings = [Reading(s.source_id, s.count, s.taken_at) for s in snapshots]
-        points = series(baseline, readings)
+        points = series(baseline, readings, start=since)
         counted = [s.last_count for s in sources if s.last_count is not None]
         total = sum(counted) if counted else None
-        next_threshold = rule_of(settings).next_above(total) if total is not None else None
-        when = eta(total or 0, next_threshold, rate_per_second(points, now), now)
+        next_threshold, when = outlook(
+            rule_of(settings), total, [m.threshold for m in milestones], points, now
+        )
         return Overview(
             campaign=campaign,
             sources=sources,

@@ -7,9 +7,11 @@ reading at or before it; a series has one point per reading that changed the tot
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from cogs.petitions.milestones import Rule
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -30,10 +32,16 @@ class Point:
     total: int
 
 
-def series(baseline: Mapping[int, int], readings: Sequence[Reading]) -> list[Point]:
-    """The total after each reading (oldest first), starting from each source's `baseline`."""
+def series(
+    baseline: Mapping[int, int], readings: Sequence[Reading], *, start: datetime | None = None
+) -> list[Point]:
+    """The total after each reading (oldest first), starting from each source's `baseline`
+    (its count before the readings); with `start`, a first point there holds the baseline's
+    total, so a series read from any window agrees on the total at its start."""
     latest = dict(baseline)
     points: list[Point] = []
+    if start is not None and latest:
+        points.append(Point(start, sum(latest.values())))
     for reading in readings:
         latest[reading.source_id] = reading.count
         total = sum(latest.values())
@@ -85,6 +93,27 @@ def eta(total: int, target: int | None, rate: float, now: datetime) -> datetime 
     if seconds > 10 * 365 * 86_400:
         return None
     return now + timedelta(seconds=max(0.0, seconds))
+
+
+def next_milestone(rule: Rule, total: int, passed: Iterable[int]) -> int | None:
+    """The next threshold to announce: the first above the total and above every threshold
+    already passed (a count that fell back under one does not make it "next" again)."""
+    return rule.next_above(max([total, *passed]))
+
+
+def outlook(
+    rule: Rule,
+    total: int | None,
+    passed: Iterable[int],
+    points: Sequence[Point],
+    now: datetime,
+) -> tuple[int | None, datetime | None]:
+    """The next milestone and when it may be reached: the one estimate `/signatures` and the
+    digest both show. `points` must start at or before a week ago (see `series`' start)."""
+    if total is None:
+        return None, None
+    target = next_milestone(rule, total, passed)
+    return target, eta(total, target, rate_per_second(points, now), now)
 
 
 def thin(points: Sequence[Point], limit: int) -> list[Point]:

@@ -19,7 +19,12 @@ from storage.records import OutboxStatus, Place
 from storage.repositories.digest_batch import DigestBatchQueries
 from storage.schema import outbox, places
 from storage.tables.digest import digest_log, digest_settings
-from storage.tables.petitions import petition_settings, petition_snapshots, petition_sources
+from storage.tables.petitions import (
+    petition_milestones,
+    petition_settings,
+    petition_snapshots,
+    petition_sources,
+)
 from storage.tables.waves import wave_occurrences, wave_participants, wave_posts, waves
 
 SETTING_NAMES = frozenset({"enabled", "time", "channel", "chart", "quiet", "schedule_id"})
@@ -66,6 +71,7 @@ class Signatures:
     thresholds: tuple[int, ...]
     baseline: dict[int, int]
     readings: list[tuple[int, int, datetime]]
+    passed: tuple[int, ...] = ()  # the milestone thresholds passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +301,13 @@ class DigestRepository(DigestBatchQueries):
             .where(s.campaign_id == campaign_id, s.taken_at >= since)
             .order_by(s.taken_at, s.id)
         )
+        passed = await self._connection.execute(
+            select(petition_milestones.c.threshold).where(
+                petition_milestones.c.campaign_id == campaign_id
+            )
+        )
         return Signatures(
+            passed=tuple(sorted(int(t) for t in passed.scalars())),
             total=int(total[0]) if total[1] else None,
             rule=rule[0] if rule else "ladder",
             step=int(rule[1]) if rule else 0,

@@ -51,8 +51,8 @@ class PetitionCounts(Repository):
 
     async def add_snapshot(
         self, *, source_id: int, campaign_id: int, window_key: str, count: int, at: datetime
-    ) -> bool:
-        """Store a reading; False (and nothing written) if this window already has one."""
+    ) -> int | None:
+        """Store a reading, its id; None (and nothing written) if this window has one."""
         statement = self.insert_ignoring_duplicates(petition_snapshots).returning(
             petition_snapshots.c.id
         )
@@ -68,7 +68,8 @@ class PetitionCounts(Repository):
                 }
             ],
         )
-        return bool(list(result))
+        found = result.scalar_one_or_none()
+        return int(found) if found is not None else None
 
     async def add_snapshots(
         self, source_id: int, campaign_id: int, readings: Sequence[tuple[str, int, datetime]]
@@ -205,8 +206,10 @@ class PetitionCounts(Repository):
         count: int,
         at: datetime,
         announced: bool,
+        snapshot_id: int | None = None,
     ) -> list[int]:
-        """Record thresholds as passed; returns those that were not recorded before."""
+        """Record thresholds as passed (from the reading `snapshot_id`); returns those that
+        were not recorded before."""
         if not thresholds:
             return []
         statement = self.insert_ignoring_duplicates(petition_milestones).returning(
@@ -221,6 +224,7 @@ class PetitionCounts(Repository):
                     "reached_at": at,
                     "count": count,
                     "announced": announced,
+                    "snapshot_id": snapshot_id,
                 }
                 for threshold in thresholds
             ],

@@ -27,9 +27,9 @@ from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.errors import Conflict
+from storage.repositories.petition_corrections import PetitionCorrections
 from storage.repositories.petition_counts import (
     Milestone,
-    PetitionCounts,
     PetitionSettings,
     Snapshot,
 )
@@ -78,7 +78,7 @@ def _source(row: Any) -> Source:
     return Source(**values)
 
 
-class PetitionRepository(PetitionCounts):
+class PetitionRepository(PetitionCorrections):
     """The petition tables."""
 
     # --- sources -------------------------------------------------------------------------

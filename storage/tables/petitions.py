@@ -83,8 +83,10 @@ petition_settings = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
-# A threshold is passed once per campaign, ever: the unique key is what makes a count that
-# falls and rises again, a retried transaction or a second process announce nothing twice.
+# A threshold is passed once per campaign: the unique key is what makes a count that falls
+# and rises again, a retried transaction or a second process announce nothing twice.
+# `snapshot_id` is the reading that passed it: undoing a count typed by hand deletes the
+# milestones it passed (and retracts their announcements), so they can be passed again.
 petition_milestones = Table(
     "petition_milestones",
     metadata,
@@ -94,6 +96,7 @@ petition_milestones = Table(
     Column("reached_at", UTCDateTime(), nullable=False),
     Column("count", BigInteger, nullable=False),
     Column("announced", Boolean, nullable=False),
+    Column("snapshot_id", Integer, nullable=True),
     UniqueConstraint("campaign_id", "threshold"),
 )
 

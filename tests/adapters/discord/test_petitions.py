@@ -95,3 +95,40 @@ async def test_the_live_counter_is_edited_and_pinned(
     await live.run_once()
     await OutboxSender(core.database, running.courier, clock, "discord-test-2").run_once()
     assert len(channel_posts(fake)) == 2
+
+
+async def test_an_implausible_count_is_confirmed_with_a_button_and_undone_in_place(
+    core: Core, fake: FakeDiscord, running: DiscordAdapter, clock: FakeClock
+) -> None:
+    ada = Person(fake, ADMIN, admin=True)
+    await ada.slash("setup", name="Keep 4o")
+    await ada.slash("signatures set", count="900")
+
+    asked = await ada.slash("signatures set", count="12,000")
+    assert "The count jumped from 900 to 12,000 in one reading" in asked.text
+    confirmed = await ada.press(asked, "Set 12,000")
+    assert "The count is set. Total: 12,000." in confirmed.text
+    assert "passes the 10,000 milestone" in confirmed.text
+    sender = OutboxSender(core.database, running.courier, clock, "discord-test")
+    assert (await sender.run_once())["sent"] == 1
+    [announced] = channel_posts_with_ids(fake)
+
+    shown = await ada.slash("signatures undo")
+    assert "The last count set by hand is 12,000" in shown.text
+    undone = await ada.press(shown, "Undo 12,000")
+    assert "The count 12,000 is taken back." in undone.text
+    assert (await sender.run_once())["sent"] == 1
+
+    [edit] = [r for r in fake.requests if r.method == "PATCH"]
+    assert edit.path == f"/channels/{GENERAL_ID}/messages/{announced}"
+    assert isinstance(edit.body, dict)
+    assert "Correction: 10,000 signatures was announced in error." in edit.body["content"]
+
+
+def channel_posts_with_ids(fake: FakeDiscord) -> list[str]:
+    """The ids Discord gave the messages posted in the channel (not interaction replies)."""
+    return [
+        str(r.answer["id"])
+        for r in fake.requests
+        if r.method == "POST" and r.path == f"/channels/{GENERAL_ID}/messages"
+    ]

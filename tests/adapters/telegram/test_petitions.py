@@ -78,3 +78,40 @@ async def test_the_live_counter_is_edited_in_place_and_pinned(
         return len(await telegram.calls("editMessageText")) == 1
 
     await eventually(nothing_more, "no second edit")
+
+
+async def test_an_implausible_count_is_confirmed_with_a_button_and_undone_in_place(
+    telegram: Telegram, clock: FakeClock
+) -> None:
+    group = await telegram.group()
+    alice = telegram.person(101, "Alice")
+    await telegram.make_admin(group, alice)
+    await alice.says('/setup name:"Keep 4o"', group)
+    await telegram.replies(group)
+    await alice.says("/signatures set 900", group)
+    await telegram.replies(group)
+
+    await alice.says("/signatures set 12 000", group)
+    [asked] = await telegram.replies(group)
+    assert "The count jumped from 900 to 12,000 in one reading" in asked.text
+    await alice.presses(asked, "Set 12,000", group)
+    [confirmed] = await telegram.replies(group)
+    assert "The count is set. Total: 12,000." in confirmed.text
+    core = telegram.core
+    sender = OutboxSender(core.database, telegram.adapter.courier, clock, "telegram-test")
+    assert (await sender.run_once())["sent"] == 1
+    [announced] = await telegram.replies(group)
+
+    await alice.says("/signatures undo", group)
+    [shown] = await telegram.replies(group)
+    await alice.presses(shown, "Undo 12,000", group)
+    [undone] = await telegram.replies(group)
+    assert "The count 12,000 is taken back." in undone.text
+    assert (await sender.run_once())["sent"] == 1
+
+    edits = [
+        e for e in await telegram.calls("editMessageText") if "Correction" in e["params"]["text"]
+    ]
+    [edit] = edits
+    assert str(edit["params"]["message_id"]) == str(announced.message_id)
+    assert "Correction: 10,000 signatures was announced in error." in edit["params"]["text"]

@@ -129,3 +129,22 @@ def test_chart_days_count_from_matplotlibs_epoch() -> None:
     from cogs.petitions.chart import UNIX_EPOCH
 
     assert date2num(UNIX_EPOCH) == 0  # type: ignore[no-untyped-call]
+
+
+async def test_signatures_and_the_digest_give_the_same_estimate(
+    meet: Meet, clock: FakeClock
+) -> None:
+    alice = await start_campaign(meet)
+    for count in (400, 700, 950, 1_200, 1_500, 1_800, 2_050, 2_300):
+        await alice.says(f"/signatures set {count}")
+        clock.advance(days=1)
+    clock.advance(hours=-12)  # half a day after the last reading: the week starts mid-day
+
+    shown = await alice.says("/signatures")
+    digest = await alice.says("/digest preview")
+
+    ours = re.search(r"Next milestone: 2,500, expected around (.+)", shown)
+    theirs = re.search(r"Next milestone: 2,500, 200 to go, expected around (.+)", digest)
+    assert ours, shown
+    assert theirs, digest
+    assert ours.group(1).strip() == theirs.group(1).strip()

@@ -180,7 +180,7 @@ async def test_an_organiser_sets_a_count_by_hand_within_the_allowed_range(
     assert "That passes the 1,000 milestone" in answer
     for bad in ("-5", "abc", "1e99"):
         refused = await alice.says(f"/signatures set {bad}")
-        assert "“count” must be" in refused
+        assert refused.startswith(bad)
         assert "from 0 to 1,000,000,000" in refused
     assert [r.dedupe_key for r in await milestone_rows(db)] == ["milestone:1:1000:1"]
 
