@@ -159,6 +159,7 @@ class Request:
     body: JSON | list[Any] | None
     files: dict[str, bytes] = field(default_factory=dict)
     answer: Any = None
+    status: int = 200
 
     @property
     def interaction_token(self) -> str | None:
@@ -328,7 +329,7 @@ class FakeDiscord:
                 await asyncio.sleep(failure.delay)
                 return _json(failure.body, failure.status, failure.headers)
         status, answer = self._answer(request.method, path, body)
-        recorded.answer = answer
+        recorded.answer, recorded.status = answer, status
         if status == 204:
             return web.Response(status=204)
         return _json(answer, status)
