@@ -13,7 +13,7 @@ from bot.core import delivery
 from bot.core.outbox import OutboxSender, RateLimiter
 from bot.core.posting import PROBE_EVERY
 from storage.records import Place
-from tests.adapters.telegram.conftest import Telegram
+from tests.adapters.telegram.conftest import Telegram, eventually
 from tests.core.outbox.fakes import ClockTime
 from tests.core.outbox.helpers import queue_message
 from tests.fakes import FakeClock
@@ -82,6 +82,38 @@ async def test_a_group_that_took_the_right_to_post_stays_and_its_admin_is_told(
     [shown] = await telegram.replies(group)
     assert "Announcements go to" in shown.text
     assert "cannot post" not in shown.text
+
+
+async def test_restricting_the_bot_marks_the_place_and_lifting_it_ends_the_problem(
+    telegram: Telegram, clock: FakeClock
+) -> None:
+    group = await telegram.group()
+    alice = telegram.person(101, "Alice")
+    await telegram.make_admin(group, alice)
+    await alice.says("/start")
+    await telegram.replies(alice.private)
+    await alice.says('/setup name:"Keep 4o"', group)
+    await telegram.replies(group)
+
+    await telegram.membership(group, by=alice, old="member", new="restricted")
+
+    async def marked() -> bool:
+        return (await place_of(telegram, group)).posting_problem_since is not None
+
+    await eventually(marked, "the place to be marked")
+    place = await place_of(telegram, group)
+    assert place.active  # restricted, not removed
+    await sender(telegram, clock).run_once()
+    [notice] = await telegram.replies(alice.private)
+    assert "Chorus can no longer post in" in notice.text
+
+    await telegram.membership(group, by=alice, old="restricted", new="member")
+
+    async def cleared() -> bool:
+        return (await place_of(telegram, group)).posting_problem_since is None
+
+    await eventually(cleared, "the problem to be over")
+    assert (await place_of(telegram, group)).active
 
 
 def test_no_right_to_post_is_told_apart_from_a_removal() -> None:

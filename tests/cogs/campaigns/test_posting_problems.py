@@ -137,3 +137,17 @@ async def discord_place(db: Database) -> Place:
 def render(meet: Meet, body: Document) -> str:
     member = meet(person(Platform.CONSOLE, "0"), TG_GROUP)
     return PlainRenderer(member.core.catalogues.translator("en")).render(body)
+
+
+async def test_a_new_channel_brings_back_a_place_whose_channel_was_deleted(
+    meet: Meet, db: Database, clock: FakeClock
+) -> None:
+    alice, dora = await two_places(meet)
+    await refused_on_discord(db, clock, Gone("404 10003: Unknown Channel"))
+    assert "Places: 0 on Discord" in await alice.says("/campaign")
+
+    assert "This place's settings are updated." in await dora.says("/place set channel:556")
+
+    assert "Places: 1 on Discord" in await alice.says("/campaign")
+    assert "Announcements go to: 556" in await dora.says("/place")
+    assert "Where Chorus cannot post" not in await alice.says("/campaign")
