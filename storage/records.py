@@ -33,6 +33,10 @@ class Place:
     announcement_channel: str
     active: bool
     inactive_reason: str
+    # Set while the bot may not post in `posting_problem_chat` (a permission was taken away).
+    posting_problem: str = ""
+    posting_problem_chat: str = ""
+    posting_problem_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,19 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class Gone:
-    """The recipient is unreachable (403, 404, blocked, kicked): stop writing to it."""
+    """The recipient is gone for good: the bot was removed or kicked, the channel or server
+    was deleted, the chat does not exist, or a user blocked the bot or closed their DMs.
+    Stop writing to it (a group's place becomes inactive)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CannotPost:
+    """The bot is still in the group but may not post in this chat: a permission was taken
+    away (Discord 50013 / 50001, Telegram "not enough rights"). The row fails; the place
+    stays active and is marked as having a posting problem until a send there succeeds or
+    its settings change. Only for group chats: a private chat that refuses is `Gone`."""
 
     reason: str
 
@@ -93,7 +105,7 @@ class Moved:
     new_chat_id: str
 
 
-Outcome: TypeAlias = Sent | RetryAfter | Transient | Failed | Gone | Moved
+Outcome: TypeAlias = Sent | RetryAfter | Transient | Failed | Gone | CannotPost | Moved
 
 
 class Courier(Protocol):

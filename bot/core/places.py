@@ -1,4 +1,5 @@
-"""What happens to places when the platform tells us the bot left, returned or moved."""
+"""What happens to places when the platform tells us the bot left, returned, moved, or may
+no longer post."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Protocol
 from bot.core.actors import Platform
 from bot.core.clock import Clock
 from bot.core.doorbell import Doorbell
+from bot.core.posting import cannot_post
 from storage.database import Database
 from storage.records import Place
 from storage.unit import Tx
@@ -33,13 +35,24 @@ class PlaceEvents:
             log.info("%s place %s is now inactive: %s", platform.value, chat_id, reason)
 
     async def returned(self, platform: Platform, external_id: str) -> None:
-        """The bot is back in a place it had left: write there again."""
+        """The bot is back in a place it had left, or may write there again: write there."""
         async with self._database.transaction() as tx:
             place = await tx.places.find(platform.value, external_id)
-            if place is not None and not place.active:
+            if place is not None and (not place.active or place.posting_problem_since):
                 await tx.places.set_active(place.id, True, self._clock.now())
                 log.info("%s place %s is active again", platform.value, external_id)
         self._doorbell.ring()
+
+    async def cannot_post(self, platform: Platform, chat_id: str, reason: str) -> None:
+        """The bot is still there but may no longer post in `chat_id`: mark the place and
+        tell the people who can fix it (see `bot.core.posting`)."""
+        async with self._database.transaction() as tx:
+            marked = await cannot_post(tx, platform.value, chat_id, None, reason, self._clock.now())
+        if marked is not None:
+            log.info(
+                "%s place %s may not post in %s: %s", platform.value, marked.id, chat_id, reason
+            )
+            self._doorbell.ring()
 
     async def moved(self, platform: Platform, old_id: str, new_id: str) -> None:
         """The chat has a new id (a Telegram group became a supergroup)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.actors import Actor, PlaceRef
@@ -21,6 +21,7 @@ from storage.unit import Tx
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 INVITE_LENGTH = 8
 HASHTAG = re.compile(r"^\w{1,60}$")
+ATTENTION_SHOWN = 10  # places that need attention listed by `/campaign` at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,10 @@ class Overview:
     campaign: Campaign
     place: Place
     places_by_platform: dict[str, int]
+    # Other places of the campaign where Chorus cannot post (removed, or a lost permission),
+    # at most `ATTENTION_SHOWN` of them, and whether there are more.
+    needing_attention: list[Place] = field(default_factory=list)
+    more_needing_attention: bool = False
 
 
 def normalise_hashtag(raw: str) -> str:
@@ -133,10 +138,19 @@ class CampaignService:
             raise refuse("setup.already") from None
 
     async def overview(self, context: Context) -> Overview:
+        """The campaign, this place as it is now, and the places that need attention."""
         campaign, place = _joined(context)
         async with self._database.read() as tx:
             counts = await tx.places.count_by_campaign(campaign.id)
-        return Overview(campaign, place, counts)
+            troubled = await tx.places.needing_attention(campaign.id, ATTENTION_SHOWN + 2)
+        others = [other for other in troubled if other.id != place.id]
+        return Overview(
+            campaign,
+            place,
+            counts,
+            others[:ATTENTION_SHOWN],
+            len(others) > ATTENTION_SHOWN,
+        )
 
     async def change_campaign(self, context: Context, **changes: str) -> Campaign:
         """Change campaign-wide settings (organisers): seen at once by every place."""

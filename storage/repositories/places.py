@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import desc, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.errors import Conflict
 from storage.records import Campaign, Place
 from storage.repositories.base import Repository
-from storage.schema import campaigns, places, roles
+from storage.schema import audit_log, campaigns, places, roles
+
+# Audit actions done only by a place's administrators, in that place.
+_ADMIN_ACTIONS = ("campaign.create", "campaign.join", "place.update")
 
 PLACE_SETTINGS = frozenset({"title", "locale", "timezone", "announcement_channel"})
 
@@ -29,7 +32,18 @@ def _place(row: Any) -> Place:
         announcement_channel=row.announcement_channel,
         active=bool(row.active),
         inactive_reason=row.inactive_reason,
+        posting_problem=row.posting_problem,
+        posting_problem_chat=row.posting_problem_chat,
+        posting_problem_since=row.posting_problem_since,
     )
+
+
+# What a place's settings change clears: a new channel (or any fix) is tried afresh.
+_NO_PROBLEM: dict[str, Any] = {
+    "posting_problem": "",
+    "posting_problem_chat": "",
+    "posting_problem_since": None,
+}
 
 
 class PlaceRepository(Repository):
@@ -129,6 +143,20 @@ class PlaceRepository(Repository):
         result = await self._connection.execute(query.order_by(places.c.id))
         return [_place(row) for row in result]
 
+    async def needing_attention(self, campaign_id: int, limit: int) -> list[Place]:
+        """The campaign's places where Chorus cannot post: removed (inactive), or still there
+        with a posting problem. At most `limit`, oldest places first."""
+        result = await self._connection.execute(
+            select(places)
+            .where(
+                places.c.campaign_id == campaign_id,
+                places.c.active.is_(False) | places.c.posting_problem_since.is_not(None),
+            )
+            .order_by(places.c.id)
+            .limit(limit)
+        )
+        return [_place(row) for row in result]
+
     async def count_by_campaign(self, campaign_id: int) -> dict[str, int]:
         """Active places of the campaign, per platform."""
         result = await self._connection.execute(
@@ -139,16 +167,79 @@ class PlaceRepository(Repository):
         return {platform: count for platform, count in result}
 
     async def update_settings(self, place_id: int, now: datetime, **changes: str) -> Place:
+        """Change a place's own settings. Any change ends a posting problem (the next send
+        tells whether it is solved); a new announcement channel makes the place active."""
         unknown = set(changes) - PLACE_SETTINGS
         if unknown:
             raise ValueError(f"not place settings: {sorted(unknown)}")
         result = await self._connection.execute(
             update(places)
             .where(places.c.id == place_id)
-            .values(updated_at=now, **changes)
+            .values(updated_at=now, **changes, **_NO_PROBLEM, **_back_if_new_channel(changes))
             .returning(*places.c)
         )
         return _place(result.one())
+
+    async def flag_posting_problem(
+        self, place_id: int, chat_id: str, reason: str, now: datetime
+    ) -> Place | None:
+        """Record that the bot may not post in `chat_id` of this place; the place if this is
+        news (it had no problem, or one in another chat), None if already known."""
+        result = await self._connection.execute(
+            update(places)
+            .where(
+                places.c.id == place_id,
+                places.c.active.is_(True),
+                (places.c.posting_problem_since.is_(None))
+                | (places.c.posting_problem_chat != chat_id),
+            )
+            .values(
+                posting_problem=reason[:200],
+                posting_problem_chat=chat_id[:64],
+                posting_problem_since=now,
+            )
+            .returning(*places.c)
+        )
+        row = result.one_or_none()
+        return _place(row) if row else None
+
+    async def place_of_chat(self, platform: str, chat_id: str) -> Place | None:
+        """The active place that announces in `chat_id` (or is that chat), if one does."""
+        result = await self._connection.execute(
+            select(places)
+            .where(
+                places.c.platform == platform,
+                (places.c.announcement_channel == chat_id) | (places.c.external_id == chat_id),
+                places.c.active.is_(True),
+            )
+            .order_by(places.c.id)
+            .limit(1)
+        )
+        row = result.one_or_none()
+        return _place(row) if row else None
+
+    async def clear_posting_problem(self, place_id: int, chat_id: str) -> bool:
+        """A send to `chat_id` went through: its posting problem is over. True if there was one."""
+        result = await self._connection.execute(
+            update(places)
+            .where(places.c.id == place_id, places.c.posting_problem_chat == chat_id)
+            .values(**_NO_PROBLEM)
+        )
+        return bool(result.rowcount)
+
+    async def administrators(self, place_id: int, limit: int = 3) -> list[str]:
+        """User keys of the place's administrators Chorus knows: those who set it up or last
+        changed its settings there (most recent first). Only they are known to be able to
+        fix the place on its platform."""
+        latest = func.max(audit_log.c.id)
+        result = await self._connection.execute(
+            select(audit_log.c.actor)
+            .where(audit_log.c.place_id == place_id, audit_log.c.action.in_(_ADMIN_ACTIONS))
+            .group_by(audit_log.c.actor)
+            .order_by(desc(latest))
+            .limit(limit)
+        )
+        return [actor for (actor,) in result]
 
     async def set_active(
         self, place_id: int, active: bool, now: datetime, reason: str = ""
@@ -157,7 +248,12 @@ class PlaceRepository(Repository):
         await self._connection.execute(
             update(places)
             .where(places.c.id == place_id)
-            .values(active=active, inactive_reason="" if active else reason, updated_at=now)
+            .values(
+                active=active,
+                inactive_reason="" if active else reason,
+                updated_at=now,
+                **(_NO_PROBLEM if active else {}),
+            )
         )
 
     async def deactivate_chat(self, platform: str, chat_id: str, now: datetime, reason: str) -> int:
@@ -169,7 +265,7 @@ class PlaceRepository(Repository):
                 (places.c.external_id == chat_id) | (places.c.announcement_channel == chat_id),
                 places.c.active.is_(True),
             )
-            .values(active=False, inactive_reason=reason, updated_at=now)
+            .values(active=False, inactive_reason=reason, updated_at=now, **_NO_PROBLEM)
         )
         return result.rowcount
 
@@ -185,6 +281,14 @@ class PlaceRepository(Repository):
             .where(places.c.platform == platform, places.c.announcement_channel == old_id)
             .values(announcement_channel=new_id, updated_at=now)
         )
+
+
+def _back_if_new_channel(changes: dict[str, str]) -> dict[str, Any]:
+    """A place whose announcement channel was deleted comes back with a new one (only
+    someone in the place, so with the bot there, can choose it)."""
+    if "announcement_channel" not in changes:
+        return {}
+    return {"active": True, "inactive_reason": ""}
 
 
 def _joined_campaign(row: Any) -> Campaign | None:

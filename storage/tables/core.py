@@ -44,6 +44,11 @@ places = Table(
     Column("announcement_channel", String(64), nullable=False),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("inactive_reason", String(200), nullable=False, server_default=""),
+    # The bot is still there but may not post in `posting_problem_chat` (a permission was
+    # taken away) since `posting_problem_since`, for the reason the platform gave.
+    Column("posting_problem", String(200), nullable=False, server_default=""),
+    Column("posting_problem_chat", String(64), nullable=False, server_default=""),
+    Column("posting_problem_since", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("platform", "external_id"),

@@ -13,6 +13,7 @@ from bot.adapters.discord.interactions import Bridge
 from bot.adapters.discord.render import DiscordRenderer, allowed_mentions
 from bot.core.actors import ChatKind, Platform
 from bot.core.delivery import (
+    CannotPost,
     Delivery,
     Failed,
     Gone,
@@ -65,17 +66,36 @@ class DiscordCourier:
         except discord.RateLimited as error:
             return RetryAfter(error.retry_after)
         except discord.Forbidden as error:
-            # 50001 missing access, 50013 missing permissions, 50007 DMs closed: retrying
-            # a 403 only counts towards Cloudflare's invalid-request ban.
-            return Gone(_describe(error))
+            # Retrying a 403 only counts towards Cloudflare's invalid-request ban.
+            return self._forbidden(delivery, error)
         except discord.NotFound as error:
-            return Gone(_describe(error))  # 10003 unknown channel, 10013 unknown user
+            # 10003 unknown channel, 10004 unknown guild (deleted), 10013 unknown user.
+            return Gone(_describe(error))
         except discord.DiscordServerError as error:
             return Transient(_describe(error))
         except discord.HTTPException as error:
             return _outcome_of(error)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return Transient(f"{type(error).__name__}: {error}")
+
+    def _forbidden(self, delivery: Delivery, error: discord.Forbidden) -> Outcome:
+        """A 403. In a DM (50007: DMs closed, no shared server) the user is out of reach.
+
+        In a server's channel, 50013 missing permissions or 50001 missing access mean that
+        someone took a permission away: the bot is still there and an administrator can give
+        it back, so the place stays active (`CannotPost`). Discord answers 50001 too for a
+        channel of a server the bot is no longer in; the gateway's guild list tells them
+        apart, and a channel that is in no server the bot is in is gone.
+        """
+        if delivery.chat_kind is ChatKind.PRIVATE:
+            return Gone(_describe(error))
+        return self._forbidden_in(delivery.chat_id, error)
+
+    def _forbidden_in(self, channel_id: str, error: discord.Forbidden) -> Outcome:
+        client = self._bridge.client
+        if client.is_ready() and client.get_channel(int(channel_id)) is None:
+            return Gone(_describe(error))
+        return CannotPost(_describe(error))
 
     async def _send(self, delivery: Delivery) -> Outcome:
         channel = await self._channel(delivery)
@@ -118,7 +138,9 @@ class DiscordCourier:
                 )
         except discord.RateLimited as error:
             return RetryAfter(error.retry_after)
-        except (discord.Forbidden, discord.NotFound) as error:
+        except discord.Forbidden as error:
+            return self._forbidden_in(chat_id, error)
+        except discord.NotFound as error:
             return Gone(_describe(error))  # 10008 unknown message: deleted by someone
         except discord.HTTPException as error:
             return _outcome_of(error)

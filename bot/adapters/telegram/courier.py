@@ -26,12 +26,36 @@ log = logging.getLogger(__name__)
 TELEGRAM_LIMITS = RateLimits(global_per_second=30, per_chat_interval=1.0, per_group_per_minute=20)
 
 
+# How Telegram says that the bot is in the chat but may not post there (an administrator
+# restricted it, or made it a plain member of a channel): 400 or 403, e.g. "Bad Request: not
+# enough rights to send text messages to the chat", "Bad Request: have no rights to send a
+# message", "Forbidden: CHAT_WRITE_FORBIDDEN", "Bad Request: need administrator rights in
+# the channel chat". Someone can give the right back; nobody removed the bot.
+NO_RIGHTS = (
+    "not enough rights",
+    "have no rights",
+    "chat_write_forbidden",
+    "chat_restricted",
+    "chat_send_",
+    "need administrator rights",
+)
+
+
+def lacks_rights(error: TelegramError) -> bool:
+    """The bot may not post in that chat, though it is still a member."""
+    text = error.message.lower()
+    return any(words in text for words in NO_RIGHTS)
+
+
 def outcome_of(error: TelegramError) -> Outcome:
     """What a Telegram error means for an outbox row."""
     if isinstance(error, RetryAfter):
         return outcomes.RetryAfter(retry_seconds(error))
     if isinstance(error, ChatMigrated):
         return outcomes.Moved(str(error.new_chat_id))
+    if lacks_rights(error):
+        # Checked before the 403s that mean "removed": some of these come as 403 too.
+        return outcomes.CannotPost(error.message)
     if is_unreachable(error):
         # 403: blocked by the user, kicked from the group, or a private chat never started;
         # retrying cannot help, and the place (or DM opt-in) must stop being written to.

@@ -1,7 +1,9 @@
 """Telegram telling us about the bot's membership, administrators, and migrated groups.
 
-* my_chat_member: the bot was removed, kicked, restricted from writing, or blocked by a user
-  → the place is inactive (nothing more is sent there); added back → active again.
+* my_chat_member: the bot was removed, kicked, or blocked by a user → the place is inactive
+  (nothing more is sent there); added back → active again. Still a member but restricted
+  from writing → the place stays active with a posting problem, and the people who can
+  fix it are told; allowed to write again → the problem is over.
 * chat_member: someone's status changed in a group → its administrator list is asked again.
 * a group that became a supergroup has a new id → the place moves to it.
 """
@@ -20,6 +22,17 @@ from bot.core.places import PlaceEvents
 log = logging.getLogger(__name__)
 
 GONE = frozenset({ChatMember.LEFT, ChatMember.BANNED})
+# The reason kept with the place (and shown to the people told), in Telegram's own words.
+MUTED = "Not enough rights to send text messages to the chat (the bot was restricted)"
+
+
+def is_in(member: ChatMember) -> bool:
+    """Whether the bot, with this membership, is still in the chat (allowed to write or not)."""
+    if member.status in GONE:
+        return False
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return True
 
 
 def can_write(member: ChatMember) -> bool:
@@ -44,10 +57,13 @@ class MembershipEvents:
             return
         chat = change.chat
         self._admins.forget(chat.id)
-        before = can_write(change.old_chat_member)
-        after = can_write(change.new_chat_member)
-        if before and not after:
-            reason = _reason(chat.type, change.new_chat_member)
+        old, new = change.old_chat_member, change.new_chat_member
+        before, after = can_write(old), can_write(new)
+        if before and not after and is_in(new) and chat.type != ChatType.PRIVATE:
+            # Restricted, not removed: an administrator can give the right back.
+            await self._places.cannot_post(Platform.TELEGRAM, str(chat.id), MUTED)
+        elif is_in(old) and not is_in(new):
+            reason = _reason(chat.type, new)
             await self._places.left(Platform.TELEGRAM, str(chat.id), reason)
         elif after and not before:
             await self._places.returned(Platform.TELEGRAM, str(chat.id))

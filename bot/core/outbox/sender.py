@@ -287,6 +287,8 @@ class OutboxSender:
             self._sending.discard(self._current())
         match after:
             case HoldChat(seconds):  # keep the chat's order: all of it waits
+                # Rows claimed later wait too (a chat that may not post is tried once a probe).
+                self._limiter.pause_chat(message.chat_id, seconds)
                 await self._settler.defer(queue, seconds)
                 self._drop(queue)
             case DropChat():  # its rows were cancelled with it

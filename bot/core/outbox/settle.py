@@ -1,12 +1,17 @@
 """Recording what happened to an outbox row: one short transaction per outcome.
 
 What each outcome does to the row:
-- Sent: `sent`, with the platform's message id.
+- Sent: `sent`, with the platform's message id; a posting problem of the row's place in
+  that chat is over (see `bot.core.posting`).
 - RetryAfter: `pending` again after the given seconds, not counted as an attempt; the chat's
   other rows in hand wait as long, so they stay in order.
 - Transient (or a courier that raised): `pending` after an exponential back-off with full
   jitter, counted; `dead` once `max_attempts` is reached.
 - Failed: `failed`, never retried unchanged.
+- CannotPost (a group chat where the bot lost a permission): `failed` with the reason, and
+  the place marked as unable to post there, its administrators and organisers told once, in
+  one transaction; the place stays active. The chat's other rows wait `PROBE_EVERY` seconds
+  (the sender pauses the chat that long), so it sees one refusal per probe, never a storm.
 - Gone: `gone`; the chat's other unsent rows are cancelled and, for a group, its place is
   marked inactive, all in one transaction. Never retried. For a private chat, the sender's
   `on_recipient_gone` hook (if any) runs in that same transaction, so that features can stop
@@ -31,8 +36,19 @@ from typing import TypeAlias, TypeVar
 
 from bot.core.actors import ChatKind
 from bot.core.clock import Clock
-from bot.core.delivery import Delivery, Failed, Gone, Moved, Outcome, RetryAfter, Sent, Transient
+from bot.core.delivery import (
+    CannotPost,
+    Delivery,
+    Failed,
+    Gone,
+    Moved,
+    Outcome,
+    RetryAfter,
+    Sent,
+    Transient,
+)
 from bot.core.outbox.backoff import Backoff, Jitter
+from bot.core.posting import PROBE_EVERY, cannot_post
 from storage.database import Database
 from storage.records import ClaimedMessage
 from storage.unit import Tx
@@ -116,9 +132,7 @@ class Settler:
         match outcome:
             case Sent(message_id):
                 await self._record(
-                    message,
-                    "sent",
-                    lambda tx: tx.outbox.mark_sent(outbox_id, owner, message_id, now),
+                    message, "sent", lambda tx: self._sent(tx, message, delivery, message_id)
                 )
             case RetryAfter(seconds, everything):
                 at = now + timedelta(seconds=seconds)
@@ -139,7 +153,10 @@ class Settler:
                 await self._record(
                     message, "failed", lambda tx: tx.outbox.fail(outbox_id, owner, reason)
                 )
-            case Gone(reason):
+            case CannotPost(reason) if delivery.chat_kind is ChatKind.GROUP:
+                await self._cannot_post(message, delivery, reason)
+                return HoldChat(PROBE_EVERY)
+            case Gone(reason) | CannotPost(reason):  # a private chat that refuses is gone
                 await self._gone(message, delivery, reason)
                 return DropChat()
             case Moved(new_chat_id):
@@ -224,6 +241,48 @@ class Settler:
             "retried",
             lambda tx: tx.outbox.retry(message.id, owner, at, reason, count_attempt=True),
         )
+
+    async def _sent(
+        self, tx: Tx, message: ClaimedMessage, delivery: Delivery, message_id: str
+    ) -> bool:
+        if not await tx.outbox.mark_sent(message.id, self._owner, message_id, self._clock.now()):
+            return False
+        place_id = message.place_id
+        if (
+            delivery.chat_kind is ChatKind.GROUP
+            and place_id is not None
+            and await tx.places.clear_posting_problem(place_id, delivery.chat_id)
+        ):
+            logger.info(
+                "%s place %d can post in %s again", self._platform, place_id, message.chat_id
+            )
+        return True
+
+    async def _cannot_post(self, message: ClaimedMessage, delivery: Delivery, reason: str) -> None:
+        owner, now, platform = self._owner, self._clock.now(), self._platform
+
+        async def write(tx: Tx) -> bool:
+            if not await tx.outbox.fail(message.id, owner, reason):
+                return False
+            try:
+                # A savepoint: if marking the place fails, the row still fails (a refusal
+                # recorded is never sent again unchanged).
+                async with tx.connection.begin_nested():
+                    await cannot_post(
+                        tx, platform, delivery.chat_id, message.place_id, reason[:200], now
+                    )
+            except Exception:
+                logger.exception(
+                    "%s outbox %d: could not mark the place's posting problem",
+                    platform,
+                    message.id,
+                )
+            return True
+
+        logger.warning(
+            "%s outbox %d: may not post in %s: %s", platform, message.id, delivery.chat_id, reason
+        )
+        await self._record(message, "cannot_post", write)
 
     async def _gone(self, message: ClaimedMessage, delivery: Delivery, reason: str) -> None:
         owner, now, platform = self._owner, self._clock.now(), self._platform

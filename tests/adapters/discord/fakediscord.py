@@ -159,6 +159,7 @@ class Request:
     body: JSON | list[Any] | None
     files: dict[str, bytes] = field(default_factory=dict)
     answer: Any = None
+    status: int = 200
 
     @property
     def interaction_token(self) -> str | None:
@@ -185,6 +186,8 @@ class FakeDiscord:
         self.requests: list[Request] = []
         # Ids of messages someone deleted: editing one answers 404 Unknown Message.
         self.deleted: set[str] = set()
+        # Channels where the bot lost a permission: posting there answers this 403 body.
+        self.refusing: dict[str, JSON] = {}
         self.identify: JSON | None = None
         self._failures: list[Failure] = []
         self._nonces: dict[tuple[str, str], JSON] = {}
@@ -241,6 +244,17 @@ class FakeDiscord:
         self._failures.append(
             Failure(method, re.compile(path), status, body or {}, headers or {}, times, delay)
         )
+
+    def forbid(self, channel_id: int, code: int = 50013) -> None:
+        """From now on the bot may not post in that channel: someone took its permission away.
+        Posting (or editing) there answers 403 with `code`, 50013 Missing Permissions or
+        50001 Missing Access, as Discord does, until `allow`."""
+        text = {50013: "Missing Permissions", 50001: "Missing Access"}.get(code, "Forbidden")
+        self.refusing[str(channel_id)] = {"message": text, "code": code}
+
+    def allow(self, channel_id: int) -> None:
+        """The permission is given back."""
+        self.refusing.pop(str(channel_id), None)
 
     async def dispatch(self, event: str, data: JSON) -> None:
         """Push a gateway event (INTERACTION_CREATE, GUILD_DELETE, …) to the bot."""
@@ -315,12 +329,15 @@ class FakeDiscord:
                 await asyncio.sleep(failure.delay)
                 return _json(failure.body, failure.status, failure.headers)
         status, answer = self._answer(request.method, path, body)
-        recorded.answer = answer
+        recorded.answer, recorded.status = answer, status
         if status == 204:
             return web.Response(status=204)
         return _json(answer, status)
 
     def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        posted = re.fullmatch(r"/channels/(\d+)/messages(/\d+)?", path)
+        if posted and method in {"POST", "PATCH"} and posted.group(1) in self.refusing:
+            return 403, self.refusing[posted.group(1)]
         edited = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
         if edited and method == "PATCH":
             if edited.group(2) in self.deleted:

@@ -12,7 +12,16 @@ import pytest
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.discord.courier import DiscordCourier
 from bot.core.actors import ChatKind
-from bot.core.delivery import Delivery, Failed, Gone, Outcome, RetryAfter, Sent, Transient
+from bot.core.delivery import (
+    CannotPost,
+    Delivery,
+    Failed,
+    Gone,
+    Outcome,
+    RetryAfter,
+    Sent,
+    Transient,
+)
 from bot.core.replies import Attachment, Button, Reply
 from bot.core.richtext import Moment, doc, msg, para
 from tests.adapters.discord.fakediscord import (
@@ -110,14 +119,17 @@ async def test_a_long_announcement_is_sent_as_several_messages_with_their_own_no
 
 
 ERRORS = [
-    pytest.param(403, {"code": 50013, "message": "Missing Permissions"}, {}, False, Gone, id="403"),
     pytest.param(
-        403, {"code": 50001, "message": "Missing Access"}, {}, False, Gone, id="403-access"
+        403, {"code": 50013, "message": "Missing Permissions"}, {}, False, CannotPost, id="403"
+    ),
+    pytest.param(
+        403, {"code": 50001, "message": "Missing Access"}, {}, False, CannotPost, id="403-access"
     ),
     pytest.param(
         403, {"code": 50007, "message": "Cannot send"}, {}, True, Gone, id="403-dm-closed"
     ),
     pytest.param(404, {"code": 10003, "message": "Unknown Channel"}, {}, False, Gone, id="404"),
+    pytest.param(404, {"code": 10004, "message": "Unknown Guild"}, {}, False, Gone, id="404-guild"),
     pytest.param(400, {"code": 50035, "message": "Invalid Form Body"}, {}, False, Failed, id="400"),
     pytest.param(503, {"message": "Service Unavailable"}, {}, False, Transient, id="503"),
 ]
@@ -139,6 +151,31 @@ async def test_api_errors_become_outcomes(
 
     assert isinstance(outcome, expected)
     assert len(posts(fake)) == 1  # discord.py did not retry it either
+
+
+async def test_a_channel_where_the_permission_was_taken_away_cannot_be_posted_in(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    fake.forbid(GENERAL_ID, 50013)
+
+    sent = await adapter.courier.deliver(delivery())
+    edited = await adapter.courier.edit(str(GENERAL_ID), "1200000000000000001", MILESTONE, "en")
+
+    assert sent == CannotPost("403 50013: Missing Permissions")
+    assert edited == CannotPost("403 50013: Missing Permissions")
+    fake.allow(GENERAL_ID)
+    assert isinstance(await adapter.courier.deliver(delivery(outbox_id=43)), Sent)
+
+
+async def test_missing_access_to_a_channel_of_a_server_the_bot_left_is_gone(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    elsewhere = 1100000000000000777  # a channel of no server the bot is in (kicked offline)
+    fake.forbid(elsewhere, 50001)
+
+    outcome = await adapter.courier.deliver(delivery(chat=elsewhere))
+
+    assert outcome == Gone("403 50001: Missing Access")
 
 
 async def test_a_long_rate_limit_is_handed_back_to_the_sender(

@@ -9,7 +9,9 @@
 //     later `offset` confirms them, `limit`, `allowed_updates` (chat_member only on request),
 //     deleteWebhook's drop_pending_updates.
 //   * Telegram's refusals: 400 "chat not found", 403 for a group the bot was kicked from or
-//     left and for a private chat the user never started or blocked, 400 with
+//     left and for a private chat the user never started or blocked, 400 "not enough rights
+//     to send text messages to the chat" where the bot is restricted (a member that may not
+//     post: `/setChat` with botStatus "restricted"), 400 with
 //     migrate_to_chat_id for a migrated group, 400 for HTML that does not parse, for text over
 //     4096 UTF-16 units (caption: 1024) or empty, for callback data over 64 bytes.
 //   * sendDocument (multipart), getChat, getChatMember, getChatAdministrators,
@@ -218,6 +220,10 @@ function refusal(method, params) {
     return { code: 403, description: `Forbidden: bot was kicked from the ${type} chat` };
   } else if (entry.botStatus === 'left') {
     return { code: 403, description: `Forbidden: bot is not a member of the ${type} chat` };
+  } else if (entry.botStatus === 'restricted') {
+    // Still a member, but an administrator took away its right to post.
+    const what = method === 'sendMessage' ? 'text messages' : 'documents';
+    return { code: 400, description: `Bad Request: not enough rights to send ${what} to the chat` };
   }
   const caption = method !== 'sendMessage';
   const parsed = visibleText(caption ? params.caption : params.text, params.parse_mode);
