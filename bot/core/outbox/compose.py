@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from bot.core.actors import ChatKind, Platform
+from bot.core.delivery import Delivery
 from bot.core.replies import Reply, UnreadableReply, reply_from_data
+from storage.records import ClaimedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +149,33 @@ async def message_of(composers: Composers, request: ComposeRequest) -> Composed 
     except UnreadableReply as error:
         raise UnreadablePayload(str(error)) from error
     return Composed(reply, str(payload.get("locale", "en")))
+
+
+def request_for(message: ClaimedMessage, platform: Platform) -> ComposeRequest:
+    """What a composer is asked for one claimed row, sent on `platform`."""
+    return ComposeRequest(
+        message.id, platform, _chat_kind(message), message.payload, budget_for(platform)
+    )
+
+
+def delivery_of(message: ClaimedMessage, composed: Composed) -> Delivery:
+    """What the courier is handed for one claimed row and its message."""
+    return Delivery(
+        outbox_id=message.id,
+        dedupe_key=message.dedupe_key,
+        chat_id=message.chat_id,
+        chat_kind=_chat_kind(message),
+        reply=composed.reply,
+        locale=composed.locale,
+        replaces=replaced_by(message.payload),
+    )
+
+
+def _chat_kind(message: ClaimedMessage) -> ChatKind:
+    try:
+        return ChatKind(message.chat_kind)
+    except ValueError:
+        raise UnreadablePayload(f"unknown chat kind {message.chat_kind!r}") from None
 
 
 def replaced_by(payload: Mapping[str, Any]) -> str | None:

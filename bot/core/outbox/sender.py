@@ -28,24 +28,22 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.core.actors import ChatKind
 from bot.core.clock import Clock
-from bot.core.delivery import Courier, Delivery, Failed, Outcome, RetryAfter, Transient
+from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter
 from bot.core.outbox.backoff import Jitter
 from bot.core.outbox.compose import (
     Composed,
-    ComposeRequest,
     Composers,
     UnreadablePayload,
-    budget_for,
     compose_together,
+    delivery_of,
     message_of,
-    replaced_by,
+    request_for,
 )
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
-from bot.core.outbox.transmit import Redact, describe, transmit
+from bot.core.outbox.transmit import Redact, describe, redacted, transmit
 from bot.logs import Redactor
 from storage.database import Database
 from storage.records import ClaimedMessage
@@ -240,7 +238,7 @@ class OutboxSender:
         for message in claimed:
             if "compose" in message.payload:
                 try:
-                    requests.append(self._request(message))
+                    requests.append(request_for(message, self._courier.platform))
                 except UnreadablePayload:
                     continue  # composed alone when it is sent, and failed there
         self._composed.update(await compose_together(self._composers, requests))
@@ -312,7 +310,7 @@ class OutboxSender:
             outcome = await self._send(message, delivery, queue, worker)
             if outcome is None:
                 return
-            after = await self._settler.outcome(message, delivery, self._redacted(outcome))
+            after = await self._settler.outcome(message, delivery, redacted(outcome, self._redact))
             self._on_the_wire.discard(worker)
             match after:
                 case HoldChat(seconds):  # keep the chat's order: all of it waits
@@ -376,15 +374,6 @@ class OutboxSender:
             logger.info("%s outbox %d: cancelled before it was sent", self._platform, message.id)
         return ours
 
-    def _redacted(self, outcome: Outcome) -> Outcome:
-        """The outcome with no secret in its reason (a platform's error may quote a URL)."""
-        match outcome:
-            case Transient(reason):
-                return Transient(self._redact(reason))
-            case Failed(reason):
-                return Failed(self._redact(reason))
-        return outcome
-
     def _pause_for(self, delivery: Delivery, outcome: Outcome) -> None:
         # Before the slot ends, so that no other send starts in between.
         if isinstance(outcome, RetryAfter):
@@ -401,32 +390,6 @@ class OutboxSender:
             composed = self._composed.pop(message.id)
         else:
             # Composed now, from the database as it is, so that a retry shows fresh figures.
-            composed = await message_of(self._composers, self._request(message))
-        if composed is None:
-            return None
-        return Delivery(
-            outbox_id=message.id,
-            dedupe_key=message.dedupe_key,
-            chat_id=message.chat_id,
-            chat_kind=_chat_kind(message),
-            reply=composed.reply,
-            locale=composed.locale,
-            replaces=replaced_by(message.payload),
-        )
-
-    def _request(self, message: ClaimedMessage) -> ComposeRequest:
-        platform = self._courier.platform
-        return ComposeRequest(
-            message.id,
-            platform,
-            _chat_kind(message),
-            message.payload,
-            budget_for(platform),
-        )
-
-
-def _chat_kind(message: ClaimedMessage) -> ChatKind:
-    try:
-        return ChatKind(message.chat_kind)
-    except ValueError:
-        raise UnreadablePayload(f"unknown chat kind {message.chat_kind!r}") from None
+            request = request_for(message, self._courier.platform)
+            composed = await message_of(self._composers, request)
+        return delivery_of(message, composed) if composed is not None else None

@@ -29,6 +29,16 @@ def describe(error: BaseException, redact: Redact) -> str:
     return redact(f"{type(error).__name__}: {text}" if text else type(error).__name__)
 
 
+def redacted(outcome: Outcome, redact: Redact) -> Outcome:
+    """The outcome with no secret in its reason (a platform's error may quote a URL)."""
+    match outcome:
+        case Transient(reason):
+            return Transient(redact(reason))
+        case Failed(reason):
+            return Failed(redact(reason))
+    return outcome
+
+
 async def transmit(
     courier: Courier, delivery: Delivery, *, give_up_after: float, redact: Redact
 ) -> Outcome:
