@@ -83,8 +83,8 @@ class CampaignOutbox:
                 button
                 for row in rows[:WITH_BUTTONS]
                 for button in (
-                    Button(RETRY, msg("outbox.button.retry", id=row.id), str(row.id)),
-                    Button(DROP, msg("outbox.button.drop", id=row.id), str(row.id)),
+                    Button(RETRY, msg("outbox.button.retry", id=str(row.id)), str(row.id)),
+                    Button(DROP, msg("outbox.button.drop", id=str(row.id)), str(row.id)),
                 )
             ),
             private=True,
@@ -93,21 +93,25 @@ class CampaignOutbox:
     async def retry_pressed(self, context: Context, key: str) -> Reply:
         """Send row `key` again now."""
         row = await self._service.retry(context, _row_id(key))
-        return Reply(doc(msg("outbox.retried", id=row.id, name=Code(row.dedupe_key))), private=True)
+        return Reply(
+            doc(msg("outbox.retried", id=str(row.id), name=Code(row.dedupe_key))), private=True
+        )
 
     async def drop_pressed(self, context: Context, key: str) -> Reply:
         """Ask before dropping row `key`: a dropped message is never sent."""
         row = await self._service.find(context, _row_id(key))
         return Reply(
-            doc(msg("outbox.drop.confirm", id=row.id, name=Code(row.dedupe_key))),
-            buttons=(Button(DROP_CONFIRMED, msg("outbox.button.drop_now", id=row.id), key),),
+            doc(msg("outbox.drop.confirm", id=str(row.id), name=Code(row.dedupe_key))),
+            buttons=(Button(DROP_CONFIRMED, msg("outbox.button.drop_now", id=str(row.id)), key),),
             private=True,
         )
 
     async def drop_confirmed(self, context: Context, key: str) -> Reply:
         """Drop row `key` for good (the confirmation was pressed)."""
         row = await self._service.drop(context, _row_id(key))
-        return Reply(doc(msg("outbox.dropped", id=row.id, name=Code(row.dedupe_key))), private=True)
+        return Reply(
+            doc(msg("outbox.dropped", id=str(row.id), name=Code(row.dedupe_key))), private=True
+        )
 
 
 def _row_option(name: str, help_text: Msg) -> IntegerOption:
@@ -129,7 +133,7 @@ def _line(row: TroubledRow, zone: str) -> Msg:
     )
     return msg(
         "outbox.line",
-        id=row.id,
+        id=str(row.id),
         status=status,
         name=Code(row.dedupe_key),
         reason=Text(row.reason or "—"),

@@ -76,11 +76,11 @@ async def _authorised(tx: Tx, context: Context, outbox_id: int) -> TroubledRow:
     never says whether another campaign's row exists."""
     row = await tx.outbox.find_troubled(outbox_id)
     if row is None or row.campaign_id is None:
-        raise refuse("outbox.no_such_row", id=outbox_id)
+        raise refuse("outbox.no_such_row", id=str(outbox_id))
     if context.authority.is_owner:
         return row
     if await tx.roles.role_of(row.campaign_id, context.actor.key) == CampaignRole.ORGANISER:
         return row
     if context.campaign is not None and context.campaign.id == row.campaign_id:
         raise PermissionDenied(msg("error.needs_organiser"))
-    raise refuse("outbox.no_such_row", id=outbox_id)
+    raise refuse("outbox.no_such_row", id=str(outbox_id))

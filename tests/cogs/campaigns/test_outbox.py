@@ -177,8 +177,8 @@ async def test_a_row_number_that_is_not_one_is_refused(meet: Meet) -> None:
     alice = await start(meet)
 
     assert "retry" in await alice.says("/campaign outbox retry:abc")
-    assert "There is no failed message #99 in this campaign." in await alice.says(
-        "/campaign outbox retry:99"
+    assert "There is no failed message #12345 in this campaign." in await alice.says(
+        "/campaign outbox retry:12345"
     )
 
 
