@@ -164,8 +164,7 @@ class Settler:
     async def fault(self, message: ClaimedMessage, reason: str) -> None:
         """Something unexpected went wrong with it (a composer or renderer raised): like a
         transient failure, counted and retried after a back-off, `dead` at the last attempt.
-        """
-        logger.error("%s outbox %d: fault: %s", self._platform, message.id, reason)
+        (The caller logs the traceback.)"""
         await self._transient(message, reason)
 
     async def withdrawn(self, message: ClaimedMessage, why: str) -> None:
