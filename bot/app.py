@@ -23,9 +23,12 @@ from bot.core.places import PlaceChanges, PlaceEvents
 from bot.core.registry import Registry
 from bot.core.scheduling import Ticker
 from bot.heap import startup_frozen
+from bot.logs import Redactor
 from bot.platforms import PlatformPlan, Terminal, plan_platforms
 from bot.settings import Settings, install_secret
 from cogs.campaigns import Campaigns, CampaignService
+from cogs.campaigns.outbox import CampaignOutbox
+from cogs.campaigns.outbox_service import CampaignOutboxService
 from cogs.digest import DigestParts, build_digest
 from cogs.help import Help
 from cogs.petitions import PetitionConfig, PetitionRuntime, build_petitions
@@ -72,6 +75,7 @@ def build_core(settings: Settings, database: Database, clock: Clock) -> Core:
     place_changes = PlaceChanges()
     campaigns = CampaignService(database, clock, settings.invite_days, place_changes)
     registry.add(Campaigns(campaigns, catalogues.locales, settings.default_timezone))
+    registry.add(CampaignOutbox(CampaignOutboxService(database, clock)))
     secret = install_secret(settings)
     limits = Limits(settings.testimony_daily_limit, settings.testimony_pending_limit)
     # Rows whose message is composed when it is sent (review alerts, the daily digest).
@@ -163,6 +167,7 @@ async def running(core: Core, plans: list[PlatformPlan]) -> AsyncIterator[list[A
                 adapter.courier,
                 core.clock,
                 make_owner(adapter.platform),
+                redact=Redactor(core.settings.secret_values()),
                 # A private chat that refuses for good: DM opt-ins stop, waves fall back.
                 on_recipient_gone=core.waves.service.recipient_gone,
                 composers=core.composers,

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.richtext import Document, Msg, Para, doc, from_data, to_data
+
+
+class UnreadableReply(ValueError):
+    """Stored reply data that cannot be read back into a `Reply` (hand-edited, truncated, or
+    written by a version of Chorus that shaped it differently)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +91,26 @@ def reply_to_data(reply: Reply) -> dict[str, Any]:
 
 
 def reply_from_data(data: Mapping[str, Any]) -> Reply:
+    """Inverse of `reply_to_data`; raises `UnreadableReply`, naming what is wrong, for
+    anything else."""
+    try:
+        return _reply_from_data(data)
+    except UnreadableReply:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as error:
+        raise UnreadableReply(f"unreadable reply: {type(error).__name__}: {error}") from error
+
+
+def _reply_from_data(data: Mapping[str, Any]) -> Reply:
+    if not isinstance(data, Mapping):
+        raise UnreadableReply(f"a reply is an object, not {type(data).__name__}")
     buttons = []
     for item in data.get("buttons", ()):
-        label = from_data([item["label"]])[0]
-        assert isinstance(label, Para)
-        assert isinstance(label.children[0], Msg)
-        buttons.append(Button(item["action"], label.children[0], item.get("key", "")))
+        buttons.append(Button(item["action"], _label(item["label"]), item.get("key", "")))
     attachment = None
     if (file := data.get("attachment")) is not None:
         attachment = Attachment(
-            file["filename"], base64.b64decode(file["data"]), file["media_type"]
+            file["filename"], base64.b64decode(file["data"], validate=True), file["media_type"]
         )
     return Reply(
         from_data(data["body"]),
@@ -104,3 +120,12 @@ def reply_from_data(data: Mapping[str, Any]) -> Reply:
         confidential=bool(data.get("confidential", False)),
         opens_private_chat=bool(data.get("opens_private_chat", False)),
     )
+
+
+def _label(data: Any) -> Msg:
+    """A button's label: one paragraph holding one catalogue message."""
+    (label,) = from_data([data])
+    first = label.children[0] if isinstance(label, Para) and label.children else None
+    if not isinstance(first, Msg):
+        raise UnreadableReply("a button label is not a catalogue message")
+    return first

@@ -22,7 +22,7 @@ from babel.dates import format_date
 
 from bot.core.clock import Clock
 from bot.core.i18n import Catalogues, Translator
-from bot.core.outbox.compose import Budget, Composed, ComposeRequest
+from bot.core.outbox.compose import Budget, Composed, ComposeRequest, UnreadablePayload
 from bot.core.render import PlainRenderer
 from bot.core.replies import Attachment, Reply
 from bot.core.richtext import Document, msg
@@ -93,7 +93,7 @@ class DigestComposer:
     async def compose(self, request: ComposeRequest) -> Composed | None:
         """The digest of the row's place and local date, read now; None when the place is
         gone or inactive, the digest was turned off, or a quiet day is skipped."""
-        _read(request)  # KeyError, TypeError or ValueError: an unreadable row
+        _read(request)  # UnreadablePayload: the row fails
         return (await self.compose_many([request]))[request.outbox_id]
 
     async def compose_many(self, requests: Sequence[ComposeRequest]) -> dict[int, Composed | None]:
@@ -104,7 +104,7 @@ class DigestComposer:
         for request in requests:
             try:
                 place_id, local_date = _read(request)
-            except (KeyError, TypeError, ValueError):
+            except UnreadablePayload:
                 continue
             groups.setdefault((local_date, request.budget), {})[request.outbox_id] = place_id
         composed: dict[int, Composed | None] = {}
@@ -246,10 +246,13 @@ class DigestComposer:
 
 
 def _read(request: ComposeRequest) -> tuple[int, str]:
-    """The place and local date a digest row names (raises on an unreadable payload)."""
-    place_id = int(request.payload["place_id"])
-    local_date = str(request.payload["local_date"])
-    date.fromisoformat(local_date)
+    """The place and local date a digest row names; `UnreadablePayload` if it names none."""
+    try:
+        place_id = int(request.payload["place_id"])
+        local_date = str(request.payload["local_date"])
+        date.fromisoformat(local_date)
+    except (KeyError, TypeError, ValueError) as error:
+        raise UnreadablePayload(f"not a digest row: {type(error).__name__}: {error}") from error
     return place_id, local_date
 
 

@@ -127,10 +127,8 @@ def error_from_text(stored: str) -> Msg | Text | None:
         return None
     try:
         blocks = from_data(json.loads(stored))
-        first = blocks[0]
-        assert isinstance(first, Para)
-        node = first.children[0]
-        assert isinstance(node, Msg)
-        return node
-    except (ValueError, KeyError, IndexError, TypeError, AssertionError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return Text(stored)
+    first = blocks[0] if blocks else None
+    node = first.children[0] if isinstance(first, Para) and first.children else None
+    return node if isinstance(node, Msg) else Text(stored)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from bot.core.outbox.compose import Composed, ComposeRequest
+from bot.core.outbox.compose import Composed, ComposeRequest, UnreadablePayload
 from bot.core.replies import Reply
 from cogs.testimonies import texts
 from cogs.testimonies.model import Pseudonyms, Status
@@ -38,7 +38,7 @@ class ReviewAlerts:
         """The alert of one row; None when its story no longer waits for review."""
         composed = await self.compose_many([request])
         if request.outbox_id not in composed:
-            raise KeyError(f"no testimony reference in outbox row {request.outbox_id}")
+            raise UnreadablePayload(f"no testimony reference in outbox row {request.outbox_id}")
         return composed[request.outbox_id]
 
     async def compose_many(

@@ -181,10 +181,15 @@ def history(decisions: Sequence[Decision], zone: str) -> tuple[Block, ...]:
     )
 
 
+class NotPublishable(ValueError):
+    """A story whose author did not consent to its publication was about to be posted."""
+
+
 def announcement(testimony: Testimony) -> tuple[Block, ...]:
     """An approved, consented story as the campaign's places show it."""
     heading = "testimony.post.featured" if testimony.featured else "testimony.post.heading"
-    assert testimony.consent in PUBLISHABLE
+    if testimony.consent not in PUBLISHABLE:
+        raise NotPublishable(f"{testimony.reference} was not consented to publication")
     return (
         Para((msg(heading, category=category(testimony.category)),)),
         Para((Bold((Text(testimony.title),)),)),

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 
 from storage.records import ClaimedMessage, NewMessage, OutboxEntry, OutboxStatus
 from storage.repositories.outbox_bulk import OutboxBulk
+from storage.repositories.outbox_trouble import OutboxTrouble
 from storage.schema import outbox
 
 PENDING = OutboxStatus.PENDING.value
@@ -78,7 +79,7 @@ def _errors(error: str) -> str:
     return error[:500]
 
 
-class OutboxRepository(OutboxBulk):
+class OutboxRepository(OutboxBulk, OutboxTrouble):
     """The outbox table."""
 
     async def add_many(self, messages: Sequence[NewMessage], now: datetime) -> list[int]:
@@ -186,15 +187,34 @@ class OutboxRepository(OutboxBulk):
     async def mark_sent(
         self, message_id: int, owner: str, platform_message_id: str, now: datetime
     ) -> bool:
-        """Record a delivery and the platform's message id. False if the lease was lost."""
-        return await self._settle(
-            message_id,
-            owner,
-            status=OutboxStatus.SENT.value,
-            platform_message_id=platform_message_id[:64],
-            sent_at=now,
-            lease_until=None,
+        """Record a delivery and the platform's message id. False if the lease was lost.
+
+        A row cancelled in bulk while its send was already in flight (`cancel_pending`
+        keeps its lease owner) is recorded as sent too: it was.
+        """
+        result = await self._connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.id == message_id,
+                outbox.c.lease_owner == owner,
+                outbox.c.status.in_([SENDING, OutboxStatus.CANCELLED.value]),
+            )
+            .values(
+                status=OutboxStatus.SENT.value,
+                platform_message_id=platform_message_id[:64],
+                sent_at=now,
+                lease_until=None,
+            )
         )
+        return result.rowcount == 1
+
+    async def still_ours(self, message_id: int, owner: str) -> bool:
+        """Whether the row is still leased to `owner`, to check just before sending it: a
+        row cancelled (or reclaimed) while it waited in the sender's hands is not sent."""
+        result = await self._connection.execute(
+            select(outbox.c.id).where(outbox.c.id == message_id, _leased_to(owner))
+        )
+        return result.one_or_none() is not None
 
     async def retry(
         self, message_id: int, owner: str, at: datetime, error: str, *, count_attempt: bool
@@ -339,29 +359,6 @@ class OutboxRepository(OutboxBulk):
             .values(status=PENDING, lease_owner=None, lease_until=None)
         )
         return result.rowcount
-
-    async def cancel_for_user(self, user_key: str) -> int:
-        """Forget a user: their unsent rows are `cancelled`, and no row keeps their text.
-
-        Rows carrying the user's text (`user_key`) that are `pending` or `sending` become
-        `cancelled`; the payload and user key of every row of theirs, sent ones included,
-        are erased. A send already in flight may still complete. Returns how many rows
-        were cancelled.
-        """
-        cancelled = await self._connection.execute(
-            update(outbox)
-            .where(outbox.c.user_key == user_key, outbox.c.status.in_([PENDING, SENDING]))
-            .values(
-                status=OutboxStatus.CANCELLED.value,
-                last_error="cancelled: the user asked to be forgotten",
-                lease_owner=None,
-                lease_until=None,
-            )
-        )
-        await self._connection.execute(
-            update(outbox).where(outbox.c.user_key == user_key).values(payload={}, user_key=None)
-        )
-        return cancelled.rowcount
 
     # --- reading -----------------------------------------------------------------------
 

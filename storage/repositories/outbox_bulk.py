@@ -1,4 +1,5 @@
-"""Outbox rows in bulk: a large fan-out written fast, and rows found by dedupe-key prefix."""
+"""Outbox rows in bulk: a large fan-out written fast, rows found by dedupe-key prefix, and
+unsent rows cancelled together (an occurrence called off, a user forgotten)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from storage.repositories.base import Repository
 from storage.tables.core import outbox
 
 _CHUNK = 5000  # rows per executemany, well under SQLite's bound-parameter limit
+# Not sent yet: waiting, or claimed by a sender that has not sent it.
+_UNSENT = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 
 
 class OutboxBulk(Repository):
@@ -70,13 +73,40 @@ class OutboxBulk(Repository):
         return written
 
     async def cancel_pending(self, key_prefix: str, reason: str) -> int:
-        """Cancel the pending outbox rows whose key starts with `key_prefix`."""
+        """Cancel the unsent outbox rows whose key starts with `key_prefix`: `pending` ones,
+        and `sending` ones a sender has claimed but not sent yet. A sender checks its row is
+        still its own just before sending it (`still_ours`), so a claimed row stops there;
+        its lease owner is kept so that a send already on the wire is still recorded as
+        sent (`mark_sent`). Returns how many rows were cancelled."""
         result = await self._connection.execute(
             update(outbox)
             .where(
                 outbox.c.dedupe_key.startswith(key_prefix, autoescape=True),
-                outbox.c.status == OutboxStatus.PENDING.value,
+                outbox.c.status.in_(_UNSENT),
             )
-            .values(status=OutboxStatus.CANCELLED.value, last_error=reason[:500])
+            .values(status=OutboxStatus.CANCELLED.value, last_error=reason[:500], lease_until=None)
         )
         return result.rowcount
+
+    async def cancel_for_user(self, user_key: str) -> int:
+        """Forget a user: their unsent rows are `cancelled`, and no row keeps their text.
+
+        Rows carrying the user's text (`user_key`) that are `pending` or `sending` become
+        `cancelled`; the payload and user key of every row of theirs, sent ones included,
+        are erased. A send already in flight may still complete. Returns how many rows
+        were cancelled.
+        """
+        cancelled = await self._connection.execute(
+            update(outbox)
+            .where(outbox.c.user_key == user_key, outbox.c.status.in_(_UNSENT))
+            .values(
+                status=OutboxStatus.CANCELLED.value,
+                last_error="cancelled: the user asked to be forgotten",
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+        await self._connection.execute(
+            update(outbox).where(outbox.c.user_key == user_key).values(payload={}, user_key=None)
+        )
+        return cancelled.rowcount

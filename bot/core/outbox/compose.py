@@ -6,6 +6,9 @@ of the database at the moment it goes out (a daily digest) carries an instructio
 that name, which reads the database and returns the message, or None when there is nothing
 to send any more (the row is then withdrawn, never retried). A `BatchComposer` is handed
 all the rows of one claimed batch at once, right after the claim, just before they go out.
+
+A row that cannot be read at all raises `UnreadablePayload` and fails for good; any other
+exception is a fault to retry (counted, with back-off, `dead` after the last attempt).
 """
 
 from __future__ import annotations
@@ -16,9 +19,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from bot.core.actors import ChatKind, Platform
-from bot.core.replies import Reply, reply_from_data
+from bot.core.delivery import Delivery
+from bot.core.replies import Reply, UnreadableReply, reply_from_data
+from storage.records import ClaimedMessage
 
 logger = logging.getLogger(__name__)
+
+
+class UnreadablePayload(Exception):
+    """A row whose payload can never become a message: sending it again would fail the
+    same way, so it fails at once with this reason (never a message's text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +74,9 @@ class Composer(Protocol):
     async def compose(self, request: ComposeRequest) -> Composed | None:
         """The message to send now, or None when it should not be sent after all.
 
-        Raise KeyError, TypeError or ValueError for a payload it cannot read (the row
-        fails); any other exception leaves the row to be claimed again later.
+        Raise `UnreadablePayload` for a payload it cannot read (the row fails for good);
+        any other exception is a fault: the row is tried again later, and ends `dead`
+        with the exception as its reason once its attempts run out.
         """
         ...
 
@@ -96,8 +107,11 @@ class Composers:
         self._by_name[name] = composer
 
     def get(self, name: str) -> Composer:
-        """The composer named `name`; KeyError if there is none."""
-        return self._by_name[name]
+        """The composer named `name`; `UnreadablePayload` if there is none."""
+        found = self._by_name.get(name)
+        if found is None:
+            raise UnreadablePayload(f"no composer named {name!r}")
+        return found
 
 
 async def compose_together(
@@ -126,9 +140,42 @@ async def message_of(composers: Composers, request: ComposeRequest) -> Composed 
     """The message of one row: the one it carries, or the one its composer builds now
     (None: not to be sent any more)."""
     payload = request.payload
-    if "compose" not in payload:
-        return Composed(reply_from_data(payload["reply"]), str(payload.get("locale", "en")))
-    return await composers.get(str(payload["compose"])).compose(request)
+    if "compose" in payload:
+        return await composers.get(str(payload["compose"])).compose(request)
+    if "reply" not in payload:
+        raise UnreadablePayload("the payload has neither a reply nor a composer")
+    try:
+        reply = reply_from_data(payload["reply"])
+    except UnreadableReply as error:
+        raise UnreadablePayload(str(error)) from error
+    return Composed(reply, str(payload.get("locale", "en")))
+
+
+def request_for(message: ClaimedMessage, platform: Platform) -> ComposeRequest:
+    """What a composer is asked for one claimed row, sent on `platform`."""
+    return ComposeRequest(
+        message.id, platform, _chat_kind(message), message.payload, budget_for(platform)
+    )
+
+
+def delivery_of(message: ClaimedMessage, composed: Composed) -> Delivery:
+    """What the courier is handed for one claimed row and its message."""
+    return Delivery(
+        outbox_id=message.id,
+        dedupe_key=message.dedupe_key,
+        chat_id=message.chat_id,
+        chat_kind=_chat_kind(message),
+        reply=composed.reply,
+        locale=composed.locale,
+        replaces=replaced_by(message.payload),
+    )
+
+
+def _chat_kind(message: ClaimedMessage) -> ChatKind:
+    try:
+        return ChatKind(message.chat_kind)
+    except ValueError:
+        raise UnreadablePayload(f"unknown chat kind {message.chat_kind!r}") from None
 
 
 def replaced_by(payload: Mapping[str, Any]) -> str | None:

@@ -5,9 +5,17 @@ rate limiter, and records what happened (see `settle`), each row in its own shor
 transaction right after its answer. Rows to one chat go one at a time, in order, through
 one worker per chat; different chats go in parallel, with at most `concurrency` rows in hand.
 
-A row whose `not_after` passes before it goes out is `expired`, never sent late. Delivery is
-at least once: a process that dies between the platform's answer and the commit sends that
-row again after its lease runs out (Discord's nonce makes that resend harmless there).
+A row whose `not_after` passes before it goes out is `expired`, never sent late. A row
+cancelled while it waited in hand (its wave was called off) is not sent: the sender checks
+the row is still its own just before sending it. Delivery is at least once: a process that
+dies between the platform's answer and the commit sends that row again after its lease runs
+out (Discord's nonce makes that resend harmless there).
+
+No row stays leased without progress: an unexpected error anywhere in a row's life (its
+composer, its rendering, the courier, a bug here) counts an attempt like a transient
+failure, so the row is retried after a back-off and ends `dead` with that error as its
+reason once its attempts run out; a courier that never answers is given up after
+`send_timeout`.
 """
 
 from __future__ import annotations
@@ -20,23 +28,23 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.core.actors import ChatKind
 from bot.core.clock import Clock
 from bot.core.delivery import Courier, Delivery, Outcome, RetryAfter
 from bot.core.outbox.backoff import Jitter
 from bot.core.outbox.compose import (
     Composed,
-    ComposeRequest,
     Composers,
-    budget_for,
+    UnreadablePayload,
     compose_together,
+    delivery_of,
     message_of,
-    replaced_by,
+    request_for,
 )
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
-from bot.core.outbox.transmit import transmit
+from bot.core.outbox.transmit import Redact, describe, redacted, transmit
+from bot.logs import Redactor
 from storage.database import Database
 from storage.records import ClaimedMessage
 
@@ -60,11 +68,14 @@ class OutboxSender:
         jitter: Jitter = random.random,
         on_recipient_gone: RecipientGone | None = None,
         composers: Composers | None = None,
+        redact: Redact | None = None,
     ) -> None:
         """`owner` names this process's leases (see `make_owner`); `limiter` defaults to
         one built from `courier.limits`; `jitter` draws the back-off fractions;
         `on_recipient_gone` runs when a private chat refuses a message for good (see
-        `settle`); `composers` build the rows whose payload says `compose` (see `compose`).
+        `settle`); `composers` build the rows whose payload says `compose` (see `compose`);
+        `redact` takes secrets out of the reasons rows keep (by default, anything shaped
+        like a platform token).
         """
         self._db = database
         self._courier = courier
@@ -74,12 +85,14 @@ class OutboxSender:
         self._limiter = limiter or RateLimiter(courier.limits)
         self._platform = courier.platform.value
         self._composers = composers or Composers()
+        self._redact = redact or Redactor(())
         self._queues: dict[str, deque[ClaimedMessage]] = {}  # rows in hand, per chat
         self._workers: dict[str, asyncio.Task[None]] = {}  # one per queue
         self._in_hand: set[int] = set()
         # Rows of the last claims composed together (see `_compose_claimed`), by outbox id.
         self._composed: dict[int, Composed | None] = {}
-        self._sending: set[asyncio.Task[None]] = set()  # workers past the limiter
+        # Chats whose worker has a row on the wire: stop() lets those finish.
+        self._on_the_wire: set[str] = set()
         self._wakeup = asyncio.Event()
         self._backlog = False  # the last claim was full: more rows are probably due
         # Claim again once this much room is free, so that claims stay few and large.
@@ -134,8 +147,8 @@ class OutboxSender:
             await loop
         except Exception:
             logger.exception("%s outbox: the sender loop had failed", self._platform)
-        for worker in self._workers.values():
-            if worker not in self._sending:  # still waiting: nothing on the wire yet
+        for chat_id, worker in self._workers.items():
+            if chat_id not in self._on_the_wire:  # still waiting: nothing on the wire yet
                 worker.cancel()
         workers = list(self._workers.values())
         if workers:
@@ -148,7 +161,7 @@ class OutboxSender:
         self._workers.clear()
         self._in_hand.clear()
         self._composed.clear()
-        self._sending.clear()
+        self._on_the_wire.clear()
         try:
             async with self._db.transaction() as tx:
                 released = await tx.outbox.release(self._owner)
@@ -221,7 +234,13 @@ class OutboxSender:
         """Compose the batch's composed rows together, now: they go out within seconds, and
         one by one they would read the same data many times. A row deferred or retried goes
         back to the table and is composed again when claimed again (see `compose_together`)."""
-        requests = [self._request(message) for message in claimed if "compose" in message.payload]
+        requests = []
+        for message in claimed:
+            if "compose" in message.payload:
+                try:
+                    requests.append(request_for(message, self._courier.platform))
+                except UnreadablePayload:
+                    continue  # composed alone when it is sent, and failed there
         self._composed.update(await compose_together(self._composers, requests))
 
     def _done_with(self, messages: Iterable[ClaimedMessage]) -> None:
@@ -245,14 +264,14 @@ class OutboxSender:
             while queue and not self._stopping:
                 message = queue.popleft()
                 try:
-                    await self._process(message, queue, moved=False)
-                except Exception:
-                    logger.exception(
-                        "%s outbox %d: unexpected error; its lease will run out",
-                        self._platform,
-                        message.id,
-                    )
+                    await self._see_through(message, queue, chat_id)
+                except Exception as error:
+                    # A fault anywhere in the row's life: counted and retried, never left
+                    # leased to a live sender that will not touch it again.
+                    logger.exception("%s outbox %d: unexpected error", self._platform, message.id)
+                    await self._settler.fault(message, describe(error, self._redact))
                 finally:
+                    self._on_the_wire.discard(chat_id)
                     self._done_with([message])
         finally:
             # Rows left here (we are stopping) stay leased until stop() releases them.
@@ -260,61 +279,85 @@ class OutboxSender:
             self._queues.pop(chat_id, None)
             self._workers.pop(chat_id, None)
 
-    async def _process(
-        self, message: ClaimedMessage, queue: deque[ClaimedMessage], *, moved: bool
+    async def _see_through(
+        self, message: ClaimedMessage, queue: deque[ClaimedMessage], worker: str
     ) -> None:
-        if self._overdue(message):
-            await self._settler.expired(message)
-            return
-        kept = await self._settler.keep_lease(message, self._settings.lease_seconds)
-        if kept is None:
-            return
-        message = kept
-        try:
-            delivery = await self._delivery(message)
-        except (KeyError, TypeError, ValueError, AssertionError, IndexError):
-            await self._settler.unreadable(message)
-            return
-        if delivery is None:  # composed at send time, and there is nothing to send now
-            await self._settler.withdrawn(message, "nothing to send when it was due")
-            return
-        try:
-            outcome = await self._send(message, delivery, queue)
-            after = None
-            if outcome is not None:
-                after = await self._settler.outcome(message, delivery, outcome)
-        finally:
-            self._sending.discard(self._current())
-        match after:
-            case HoldChat(seconds):  # keep the chat's order: all of it waits
-                # Rows claimed later wait too (a chat that may not post is tried once a probe).
-                self._limiter.pause_chat(message.chat_id, seconds)
-                await self._settler.defer(queue, seconds)
-                self._drop(queue)
-            case DropChat():  # its rows were cancelled with it
-                self._drop(queue)
-            case SendTo(chat_id):
-                for index, queued in enumerate(queue):
-                    queue[index] = replace(queued, chat_id=chat_id)
-                if self._stopping:
-                    pass  # still leased: stop() gives it back
-                elif moved:  # moved twice in a row: leave it to a later claim
-                    await self._settler.again_now(message, "moved twice")
-                else:
-                    await self._process(replace(message, chat_id=chat_id), queue, moved=True)
+        """One row's life in this sender, from claimed to settled, in order:
+
+        overdue → `expired`; lease lost → left alone; composed: unreadable → `failed`,
+        nothing to say → `cancelled`; no longer ours (it was cancelled meanwhile) → left
+        alone; waits its turn in the limiter; sent, and the outcome recorded (see `settle`).
+        Then its chat waits (rate limited), is dropped (gone), or moved: the row follows it
+        and goes through once more; moved twice in a row, it is left to a later claim.
+        Anything raised here is a fault, settled by `_work`.
+        """
+        for _ in range(2):  # a second round only after the chat moved
+            if self._overdue(message):
+                await self._settler.expired(message)
+                return
+            kept = await self._settler.keep_lease(message, self._settings.lease_seconds)
+            if kept is None:
+                return
+            message = kept
+            try:
+                delivery = await self._delivery(message)
+            except UnreadablePayload as error:
+                await self._settler.unreadable(message, self._redact(str(error)))
+                return
+            if delivery is None:  # composed at send time, and there is nothing to send now
+                await self._settler.withdrawn(message, "nothing to send when it was due")
+                return
+            outcome = await self._send(message, delivery, queue, worker)
+            if outcome is None:
+                return
+            after = await self._settler.outcome(message, delivery, redacted(outcome, self._redact))
+            self._on_the_wire.discard(worker)
+            match after:
+                case HoldChat(seconds):  # keep the chat's order: all of it waits
+                    # Rows claimed later wait too (a chat that may not post is tried once a
+                    # probe).
+                    self._limiter.pause_chat(message.chat_id, seconds)
+                    await self._settler.defer(queue, seconds)
+                    self._drop(queue)
+                    return
+                case DropChat():  # its rows were cancelled with it
+                    self._drop(queue)
+                    return
+                case SendTo(chat_id):
+                    for index, queued in enumerate(queue):
+                        queue[index] = replace(queued, chat_id=chat_id)
+                    if self._stopping:
+                        return  # still leased: stop() gives it back
+                    message = replace(message, chat_id=chat_id)
+                case None:
+                    return
+        await self._settler.again_now(message, "moved twice")
 
     async def _send(
-        self, message: ClaimedMessage, delivery: Delivery, queue: deque[ClaimedMessage]
+        self,
+        message: ClaimedMessage,
+        delivery: Delivery,
+        queue: deque[ClaimedMessage],
+        worker: str,
     ) -> Outcome | None:
-        """Send within the limits; None when the row was dealt with otherwise (deferred
-        because its chat must wait long, or expired while it waited)."""
+        """Send within the limits; None when the row was dealt with otherwise (no longer
+        ours, deferred because its chat must wait long, or expired while it waited)."""
+        # Checked before the limiter, whose wait is short (`defer_after`): inside it, the
+        # read would let other chats' sends start while a platform-wide pause is decided.
+        if not await self._still_ours(message):
+            return None
         try:
             async with self._limiter.slot(
                 delivery.chat_id, delivery.chat_kind, max_wait=self._settings.defer_after
             ):
                 if not self._overdue(message):  # the wait may have been long
-                    self._sending.add(self._current())
-                    outcome = await transmit(self._courier, delivery)
+                    self._on_the_wire.add(worker)
+                    outcome = await transmit(
+                        self._courier,
+                        delivery,
+                        give_up_after=self._settings.send_timeout,
+                        redact=self._redact,
+                    )
                     self._pause_for(delivery, outcome)
                     return outcome
         except WouldWait as wait:
@@ -323,6 +366,16 @@ class OutboxSender:
             return None
         await self._settler.expired(message)
         return None
+
+    async def _still_ours(self, message: ClaimedMessage) -> bool:
+        """Whether the row is still leased to us, read just before it is sent: a row
+        cancelled in bulk meanwhile (its wave was called off) is not sent."""
+        async with self._db.read() as tx:
+            ours = await tx.outbox.still_ours(message.id, self._owner)
+        if not ours:
+            self._totals["lost"] += 1
+            logger.info("%s outbox %d: cancelled before it was sent", self._platform, message.id)
+        return ours
 
     def _pause_for(self, delivery: Delivery, outcome: Outcome) -> None:
         # Before the slot ends, so that no other send starts in between.
@@ -340,31 +393,6 @@ class OutboxSender:
             composed = self._composed.pop(message.id)
         else:
             # Composed now, from the database as it is, so that a retry shows fresh figures.
-            composed = await message_of(self._composers, self._request(message))
-        if composed is None:
-            return None
-        return Delivery(
-            outbox_id=message.id,
-            dedupe_key=message.dedupe_key,
-            chat_id=message.chat_id,
-            chat_kind=ChatKind(message.chat_kind),
-            reply=composed.reply,
-            locale=composed.locale,
-            replaces=replaced_by(message.payload),
-        )
-
-    def _request(self, message: ClaimedMessage) -> ComposeRequest:
-        platform = self._courier.platform
-        return ComposeRequest(
-            message.id,
-            platform,
-            ChatKind(message.chat_kind),
-            message.payload,
-            budget_for(platform),
-        )
-
-    @staticmethod
-    def _current() -> asyncio.Task[None]:
-        task = asyncio.current_task()
-        assert task is not None
-        return task
+            request = request_for(message, self._courier.platform)
+            composed = await message_of(self._composers, request)
+        return delivery_of(message, composed) if composed is not None else None

@@ -19,7 +19,9 @@ class SenderSettings:
     settled); `lease_seconds` for each claim; `poll_interval` between claims when nobody
     calls `wake()`; `stop_grace` for in-flight sends at shutdown; a chat whose limits would
     hold a row longer than `defer_after` seconds gets its rows back into the table until
-    then, so it does not hold places in hand that other chats could use.
+    then, so it does not hold places in hand that other chats could use. A courier that has
+    not answered within `send_timeout` seconds (couriers give up sooner on their own; this
+    is the backstop for one that hangs) counts as a transient failure.
     """
 
     batch_size: int = 20
@@ -28,13 +30,14 @@ class SenderSettings:
     poll_interval: float = 1.0
     stop_grace: float = 5.0
     defer_after: float = 5.0
+    send_timeout: float = 120.0
     backoff: Backoff = field(default_factory=Backoff)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.concurrency < 1:
             raise ValueError("batch_size and concurrency must be at least 1")
-        if self.lease_seconds <= 0 or self.poll_interval <= 0:
-            raise ValueError("lease_seconds and poll_interval must be positive")
+        if self.lease_seconds <= 0 or self.poll_interval <= 0 or self.send_timeout <= 0:
+            raise ValueError("lease_seconds, poll_interval and send_timeout must be positive")
 
 
 def make_owner(platform: Platform) -> str:

@@ -5,8 +5,9 @@ What each outcome does to the row:
   that chat is over (see `bot.core.posting`).
 - RetryAfter: `pending` again after the given seconds, not counted as an attempt; the chat's
   other rows in hand wait as long, so they stay in order.
-- Transient (or a courier that raised): `pending` after an exponential back-off with full
-  jitter, counted; `dead` once `max_attempts` is reached.
+- Transient (or a courier that raised, or any other fault while the row was in hand):
+  `pending` after an exponential back-off with full jitter, counted; `dead` once
+  `max_attempts` is reached, with the last reason.
 - Failed: `failed`, never retried unchanged.
 - CannotPost (a group chat where the bot lost a permission): `failed` with the reason, and
   the place marked as unable to post there, its administrators and organisers told once, in
@@ -168,14 +169,20 @@ class Settler:
         """Its `not_after` passed while it waited in hand: `expired`, never sent."""
         await self._record(message, "expired", lambda tx: tx.outbox.expire(message.id, self._owner))
 
-    async def unreadable(self, message: ClaimedMessage) -> None:
-        """Its payload cannot be turned into a delivery: `failed` (a bug upstream)."""
-        logger.error("%s outbox %d: unreadable payload", self._platform, message.id)
+    async def unreadable(self, message: ClaimedMessage, reason: str) -> None:
+        """Its payload can never become a delivery: `failed` (a bug upstream), with why."""
+        logger.error("%s outbox %d: unreadable payload: %s", self._platform, message.id, reason)
         await self._record(
             message,
             "failed",
-            lambda tx: tx.outbox.fail(message.id, self._owner, "unreadable payload"),
+            lambda tx: tx.outbox.fail(message.id, self._owner, f"unreadable payload: {reason}"),
         )
+
+    async def fault(self, message: ClaimedMessage, reason: str) -> None:
+        """Something unexpected went wrong with it (a composer or renderer raised): like a
+        transient failure, counted and retried after a back-off, `dead` at the last attempt.
+        (The caller logs the traceback.)"""
+        await self._transient(message, reason)
 
     async def withdrawn(self, message: ClaimedMessage, why: str) -> None:
         """Nothing is to be sent for it any more (its composer said so): `cancelled`."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.core.delivery import (
     Courier,
@@ -17,23 +19,50 @@ from bot.core.delivery import (
 
 logger = logging.getLogger(__name__)
 
+# Rewrites text that may carry a secret (an exception naming a request URL with a token).
+Redact = Callable[[str], str]
 
-async def transmit(courier: Courier, delivery: Delivery) -> Outcome:
+
+def describe(error: BaseException, redact: Redact) -> str:
+    """An exception as a row's reason: its type and message, without any secret."""
+    text = str(error).strip()
+    return redact(f"{type(error).__name__}: {text}" if text else type(error).__name__)
+
+
+def redacted(outcome: Outcome, redact: Redact) -> Outcome:
+    """The outcome with no secret in its reason (a platform's error may quote a URL)."""
+    match outcome:
+        case Transient(reason):
+            return Transient(redact(reason))
+        case Failed(reason):
+            return Failed(redact(reason))
+    return outcome
+
+
+async def transmit(
+    courier: Courier, delivery: Delivery, *, give_up_after: float, redact: Redact
+) -> Outcome:
     """Send `delivery`, or with `replaces` edit that message to read it; what happened.
 
-    Never raises: a courier must not, and if one does, the row is retried like a timeout.
+    Never raises: a courier must not, and if one does, or has not answered within
+    `give_up_after` seconds, the row is retried like any transient failure, with the exception
+    (or the wait) as its reason.
     """
+    deadline = asyncio.timeout(give_up_after)
     try:
-        if delivery.replaces is not None:
-            return await _replace(courier, delivery, delivery.replaces)
-        return await courier.deliver(delivery)
+        async with deadline:
+            if delivery.replaces is not None:
+                return await _replace(courier, delivery, delivery.replaces)
+            return await courier.deliver(delivery)
     except Exception as error:
-        logger.exception(
-            "%s outbox %d: the courier raised; retrying later",
-            courier.platform.value,
-            delivery.outbox_id,
-        )
-        return Transient(f"courier raised {type(error).__name__}")
+        platform = courier.platform.value
+        if isinstance(error, TimeoutError) and deadline.expired():  # ours, not the courier's
+            logger.warning(
+                "%s outbox %d: no answer within %g s", platform, delivery.outbox_id, give_up_after
+            )
+            return Transient(f"no answer from {platform} within {give_up_after:g} s")
+        logger.exception("%s outbox %d: the courier raised", platform, delivery.outbox_id)
+        return Transient(f"courier raised {describe(error, redact)}")
 
 
 async def _replace(courier: Courier, delivery: Delivery, message_id: str) -> Outcome:

@@ -172,3 +172,75 @@ async def test_counts_by_status(db: Database, clock: FakeClock) -> None:
     async with db.read() as tx:
         assert await tx.outbox.count_by_status("telegram") == {"pending": 2, "sending": 1}
         assert await tx.outbox.count_by_status("discord") == {}
+
+
+async def test_cancelling_a_prefix_also_cancels_claimed_rows_which_are_then_not_ours(
+    db: Database, clock: FakeClock
+) -> None:
+    claimed = await queue_message(db, clock, "wave:1.1:a", chat="1")
+    waiting = await queue_message(
+        db, clock, "wave:1.1:b", chat="2", due=clock.now() + timedelta(hours=1)
+    )
+    other = await queue_message(db, clock, "wave:1.2:a", chat="3")
+    assert await claim(db, clock, "A", limit=1) == [claimed]
+
+    async with db.transaction() as tx:
+        assert await tx.outbox.still_ours(claimed, "A")
+        assert await tx.outbox.cancel_pending("wave:1.1:", "occurrence cancelled") == 2
+        assert not await tx.outbox.still_ours(claimed, "A")
+
+    for outbox_id in (claimed, waiting):
+        entry = await row(db, outbox_id)
+        assert (entry.status, entry.last_error) == ("cancelled", "occurrence cancelled")
+    assert (await row(db, other)).status == "pending"
+    clock.advance(seconds=LEASE + 1)
+    assert await claim(db, clock, "B") == [other]  # a cancelled row is never reclaimed
+
+
+async def test_a_send_already_on_the_wire_when_its_row_was_cancelled_is_recorded_as_sent(
+    db: Database, clock: FakeClock
+) -> None:
+    outbox_id = await queue_message(db, clock, "wave:1.1:a")
+    await claim(db, clock, "A")
+    async with db.transaction() as tx:
+        await tx.outbox.cancel_pending("wave:1.1:", "occurrence cancelled")
+
+    async with db.transaction() as tx:
+        assert not await tx.outbox.mark_sent(outbox_id, "B", "m9", clock.now())
+        assert await tx.outbox.mark_sent(outbox_id, "A", "m1", clock.now())
+
+    entry = await row(db, outbox_id)
+    assert (entry.status, entry.platform_message_id) == ("sent", "m1")
+
+
+async def test_troubled_rows_are_listed_newest_first_retried_and_dropped_once(
+    db: Database, clock: FakeClock
+) -> None:
+    dead = await queue_message(db, clock, "a", chat="1")
+    clock.advance(seconds=1)
+    failed = await queue_message(db, clock, "b", chat="2")
+    sent = await queue_message(db, clock, "c", chat="3")
+    await claim(db, clock, "A")
+    async with db.transaction() as tx:
+        await tx.outbox.mark_dead(dead, "A", "502")
+        await tx.outbox.fail(failed, "A", "400")
+        await tx.outbox.mark_sent(sent, "A", "m1", clock.now())
+
+    async with db.read() as tx:
+        listed = await tx.outbox.troubled()
+    assert [(r.id, r.status, r.attempts, r.reason) for r in listed] == [
+        (failed, "failed", 0, "400"),
+        (dead, "dead", 1, "502"),
+    ]
+
+    async with db.transaction() as tx:
+        assert (await tx.outbox.retry_troubled(dead, clock.now())) is not None
+        assert await tx.outbox.retry_troubled(dead, clock.now()) is None
+        assert await tx.outbox.drop_troubled(dead, "no") is None  # pending again: not dropped
+        assert (await tx.outbox.drop_troubled(failed, "dropped by telegram:1")) is not None
+        assert await tx.outbox.retry_troubled(sent, clock.now()) is None
+
+    entry = await row(db, dead)
+    assert (entry.status, entry.attempts, entry.next_attempt_at) == ("pending", 0, clock.now())
+    assert (await row(db, failed)).status == "cancelled"
+    assert await claim(db, clock, "B") == [dead]
