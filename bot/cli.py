@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot import doctor
+from bot.cli_schedules import build_schedules_app
 from bot.cli_signatures import build_signatures_app
 from bot.core.errors import ConfigError
 from bot.logs import setup_logging
@@ -63,6 +64,7 @@ def build_app() -> typer.Typer:
     app.command("doctor")(check_setup)
     app.command()(sync)
     app.add_typer(build_signatures_app(), name="signatures")
+    app.add_typer(build_schedules_app(), name="schedules")
     from bot.cli_export import build_export_app  # it imports this module's helpers
 
     app.add_typer(build_export_app(), name="export")
