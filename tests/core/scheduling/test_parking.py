@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.core.i18n import Catalogues
+from bot.core.render import PlainRenderer
+from bot.core.replies import reply_from_data
 from bot.core.scheduling import Fired, Ticker, reschedule
 from storage.database import Database
 from storage.records import Schedule
@@ -52,6 +55,20 @@ async def campaign_with_organisers(db: Database, now: datetime) -> int:
         for user_key in ORGANISERS:
             await tx.roles.grant(campaign.id, user_key, "organiser", "x", now)
         return campaign.id
+
+
+async def notice_text(db: Database) -> str:
+    """The first parking notice, as an organiser reads it."""
+    async with db.read() as tx:
+        result = await tx.connection.execute(
+            select(outbox.c.payload)
+            .where(outbox.c.dedupe_key.startswith("schedule-parked:"))
+            .order_by(outbox.c.id)
+        )
+        payload = result.scalars().first()
+    assert payload is not None
+    translator = Catalogues.load().translator(payload["locale"])
+    return PlainRenderer(translator).render(reply_from_data(payload["reply"]).body)
 
 
 async def notices(db: Database) -> list[tuple[str, str, str]]:
@@ -111,6 +128,11 @@ async def test_a_failing_schedule_is_parked_while_the_others_are_written_in_the_
         ("discord", "101", "private"),
         ("telegram", "202", "private"),
     ]
+    told = await notice_text(db)
+    assert f"A scheduled task (test, number {bad.id}) failed and is paused" in told
+    incident = parked.parked_error.split(":")[0].removeprefix("incident ")
+    assert f"incident {incident}" in told
+    assert f"chorus schedules resume {bad.id}" in told
 
 
 async def test_a_parked_schedule_is_left_alone_and_its_organisers_told_only_once(
