@@ -222,25 +222,45 @@ async def test_the_operator_resumes_a_schedule_and_its_catch_up_policy_decides(
     ]
 
 
-async def test_a_database_failure_in_a_handler_rolls_the_tick_back_and_parks_nobody(
+async def test_a_database_failure_rolls_the_whole_tick_back_and_the_retry_writes_the_same(
     db: Database, clock: FakeClock, kind: OutboxKind
 ) -> None:
+    # The disk fills up while a handler writes: nobody's fault among the schedules, so the
+    # whole tick is undone (nothing parked) and the next tick writes what a clean one would.
     class DiskFull(OutboxKind):
         async def materialise(self, tx: Tx, fired: Sequence[Fired]) -> None:
-            raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+            if self.fail:
+                raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+            await super().materialise(tx, fired)
 
+    disk = DiskFull()
+    disk.fail = True
     ticker = Ticker(db, clock)
     ticker.register("test", kind)
-    ticker.register("disk", DiskFull())
+    ticker.register("disk", disk)
     good = await add_schedule(db, clock.now(), DAILY_14)
     other = await add_schedule(db, clock.now(), DAILY_14, kind="disk")
+    now = clock.advance(hours=1, minutes=5)
 
     with pytest.raises(OperationalError):
-        await ticker.tick(clock.advance(hours=1, minutes=5))
+        await ticker.tick(now)
 
     assert await occurrences(db, good) == []
+    assert await occurrences(db, other) == []
     assert await outbox_keys(db) == []
-    assert (await stored(db, other)).parked_at is None  # retried whole at the next tick
+    assert (await stored(db, other)).parked_at is None
+    assert (await stored(db, good)).next_due_at == good.next_due_at
+
+    disk.fail = False
+    result = await ticker.tick(now)
+
+    rows = await occurrences(db, good) + await occurrences(db, other)
+    assert [(o.schedule_id, o.local_key) for o in rows] == [
+        (good.id, "2026-06-01T14:00"),
+        (other.id, "2026-06-01T14:00"),
+    ]
+    assert sorted(await outbox_keys(db)) == sorted(f"test:{o.id}" for o in rows)
+    assert (result.materialised, result.parked) == (2, 0)
 
 
 async def test_an_unreadable_schedule_is_parked_with_its_reason_and_organisers_told(
