@@ -22,6 +22,7 @@ from rich.text import Text
 from bot import doctor, exit_codes
 from bot.cli_failures import env_file_problem, fatal_errors, settings_error_lines
 from bot.cli_outbox import build_outbox_app
+from bot.cli_schedules import build_schedules_app
 from bot.cli_signatures import build_signatures_app
 from bot.logs import setup_logging
 from bot.settings import Settings, token_problem
@@ -66,6 +67,7 @@ def build_app() -> typer.Typer:
     app.command()(sync)
     app.add_typer(build_signatures_app(), name="signatures")
     app.add_typer(build_outbox_app(), name="outbox")
+    app.add_typer(build_schedules_app(), name="schedules")
     from bot.cli_export import build_export_app  # it imports this module's helpers
 
     app.add_typer(build_export_app(), name="export")

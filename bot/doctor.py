@@ -20,6 +20,7 @@ from bot.settings import Settings, token_problem
 from storage.database import Database, sqlite_path
 from storage.errors import StorageError
 from storage.migrations_runner import is_known, schema_too_new
+from storage.records import Schedule
 from storage.urls import parse_database_url
 
 PLATFORMS = ("discord", "telegram")
@@ -156,6 +157,7 @@ async def database_checks(settings: Settings) -> list[Check]:
     try:
         async with Database.connect(settings.database_url, migrate=False) as database:
             current, head = await database.revisions()
+            parked = await parked_schedules(database) if current == head else []
     except Exception as error:
         # Whatever the driver raises (refused connection, bad password, not a database), the
         # operator needs its words, minus any password they may quote.
@@ -167,6 +169,7 @@ async def database_checks(settings: Settings) -> list[Check]:
         checks.append(Check("schema", Status.FAIL, schema_too_new(current)))
     elif current == head:
         checks.append(Check("schema", Status.OK, f"at the newest revision {head}"))
+        checks.append(parked_check(parked))
     else:
         checks.append(
             Check(
@@ -177,6 +180,24 @@ async def database_checks(settings: Settings) -> list[Check]:
             )
         )
     return checks
+
+
+async def parked_schedules(database: Database) -> list[Schedule]:
+    async with database.read() as tx:
+        return await tx.schedules.parked()
+
+
+def parked_check(parked: list[Schedule]) -> Check:
+    """Schedules set aside after an error do not run until resumed: worth a warning."""
+    if not parked:
+        return Check("schedules", Status.OK, "none parked")
+    ids = ", ".join(str(schedule.id) for schedule in parked[:10])
+    more = f" and {len(parked) - 10} more" if len(parked) > 10 else ""
+    return Check(
+        "schedules",
+        Status.WARN,
+        f"{len(parked)} parked after an error ({ids}{more}): see `chorus schedules list`",
+    )
 
 
 def token_checks(settings: Settings) -> list[Check]:

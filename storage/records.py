@@ -96,6 +96,8 @@ class Schedule:
     `next_due_at` is the next instant the ticker must look at, or None when the rule is finished.
     `catchup` says what happens to occurrences found late: 'missed', 'late_once' or 'run'.
     `updated_at` is when the definition last changed; the ticker's advancing does not count.
+    `parked_at` is set when its handler failed (`parked_error` says how): the ticker leaves it
+    alone until an edit or an operator resumes it.
     """
 
     id: int
@@ -111,6 +113,8 @@ class Schedule:
     active: bool
     created_at: datetime
     updated_at: datetime
+    parked_at: datetime | None = None
+    parked_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from functools import cached_property
 
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repositories.audit import AuditRepository
@@ -29,6 +32,14 @@ class Tx:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the transaction that an exception undoes alone (SQL `SAVEPOINT`): the
+        writes made in the block are rolled back, the exception propagates, and the
+        transaction goes on as it was before the block."""
+        async with self.connection.begin_nested():
+            yield
 
     @cached_property
     def campaigns(self) -> CampaignRepository:
@@ -93,3 +104,12 @@ class Tx:
     @cached_property
     def live_counters(self) -> LiveCounterRepository:
         return LiveCounterRepository(self.connection)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database itself failed (connection lost, locked, disk full)
+    rather than the statement or the code that issued it: such a failure is nobody's fault
+    among the rows being written, and is worth retrying whole later."""
+    return isinstance(error, OperationalError | InterfaceError | DisconnectionError) or bool(
+        getattr(error, "connection_invalidated", False)
+    )

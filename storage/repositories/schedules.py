@@ -18,6 +18,8 @@ from storage.records import NewOccurrence, Occurrence, Schedule
 from storage.repositories.base import Repository
 from storage.schema import occurrences, schedules
 
+# A parked schedule's error is for a person to read, not a whole traceback.
+PARKED_ERROR_MAX = 1000
 # Keeps `IN (…)` lists under SQLite's bound-parameter limit (32766) with room to spare.
 _CHUNK = 5000
 
@@ -100,8 +102,13 @@ class ScheduleRepository(Repository):
     ) -> Schedule | None:
         """Change the rule, zone or payload and move `next_due_at`; None if there is no such
         schedule. Occurrences already recorded keep their keys, so a key the new rule produces
-        again is not materialised twice."""
-        changes: dict[str, Any] = {"next_due_at": next_due_at, "updated_at": now}
+        again is not materialised twice. An edit is a fix: a parked schedule is resumed."""
+        changes: dict[str, Any] = {
+            "next_due_at": next_due_at,
+            "updated_at": now,
+            "parked_at": None,
+            "parked_error": "",
+        }
         if rule is not None:
             changes["rule"] = rule
         if timezone is not None:
@@ -126,11 +133,50 @@ class ScheduleRepository(Repository):
         )
         return bool(result.rowcount)
 
+    async def park(self, schedule_id: int, error: str, now: datetime) -> bool:
+        """Set an active schedule aside with the `error` that stopped it, so that the ticker
+        skips it; `next_due_at` is kept, so that resuming it applies its catch-up policy to what
+        came due meanwhile. False if it is not active or already parked."""
+        result = await self._connection.execute(
+            update(schedules)
+            .where(
+                schedules.c.id == schedule_id,
+                schedules.c.active.is_(True),
+                schedules.c.parked_at.is_(None),
+            )
+            .values(parked_at=now, parked_error=error[:PARKED_ERROR_MAX])
+        )
+        return bool(result.rowcount)
+
+    async def resume(self, schedule_id: int) -> Schedule | None:
+        """Clear a schedule's parking; the schedule as it now is, or None if it was not
+        parked. `updated_at` is left alone: the definition did not change."""
+        result = await self._connection.execute(
+            update(schedules)
+            .where(schedules.c.id == schedule_id, schedules.c.parked_at.is_not(None))
+            .values(parked_at=None, parked_error="")
+            .returning(*_SCHEDULE_COLUMNS)
+        )
+        row = result.one_or_none()
+        return _schedule(row) if row else None
+
+    async def parked(self, campaign_id: int | None = None) -> list[Schedule]:
+        """Active parked schedules (of one campaign, if given), oldest parking first."""
+        query = (
+            select(*_SCHEDULE_COLUMNS)
+            .where(schedules.c.active.is_(True), schedules.c.parked_at.is_not(None))
+            .order_by(schedules.c.parked_at, schedules.c.id)
+        )
+        if campaign_id is not None:
+            query = query.where(schedules.c.campaign_id == campaign_id)
+        result = await self._connection.execute(query)
+        return [_schedule(row) for row in result]
+
     async def due(
         self, now: datetime, limit: int, kinds: Collection[str] | None = None
     ) -> list[Schedule]:
-        """Active schedules with `next_due_at <= now` (of `kinds`, if given), soonest first, at
-        most `limit`.
+        """Active, unparked schedules with `next_due_at <= now` (of `kinds`, if given),
+        soonest first, at most `limit`.
 
         On PostgreSQL the rows stay locked until the transaction ends and rows another
         transaction holds are skipped (`FOR UPDATE SKIP LOCKED`), so two tickers split the work
@@ -164,6 +210,7 @@ class ScheduleRepository(Repository):
     def _due_at(now: datetime) -> tuple[ColumnElement[bool], ...]:
         return (
             schedules.c.active.is_(True),
+            schedules.c.parked_at.is_(None),
             schedules.c.next_due_at.is_not(None),
             schedules.c.next_due_at <= now,
         )

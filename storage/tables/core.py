@@ -123,6 +123,10 @@ schedules = Table(
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Set when a handler failed on it: the ticker skips it until an edit or an operator
+    # resumes it (see bot.core.scheduling.parking).
+    Column("parked_at", UTCDateTime(), nullable=True),
+    Column("parked_error", Text, nullable=False, server_default=""),
     Index("ix_schedules_due", "active", "next_due_at"),
 )
 

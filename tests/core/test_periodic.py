@@ -9,17 +9,19 @@ from bot.core.periodic import Periodic
 
 async def test_it_runs_when_woken_and_keeps_going_after_a_failure() -> None:
     runs: list[int] = []
+    ran = [asyncio.Event(), asyncio.Event()]
 
     async def work() -> None:
         runs.append(len(runs))
+        ran[len(runs) - 1].set()
         if len(runs) == 1:
             raise RuntimeError("a bad run")
 
     job = Periodic("test-job", work, every=60)
     await job.start()
-    await asyncio.sleep(0.01)
+    await ran[0].wait()  # the first run, at start
     job.wake()
-    await asyncio.sleep(0.01)
+    await ran[1].wait()  # the woken one; the next would be a minute away
     await job.stop()
 
     assert runs == [0, 1]  # the first run failed, the woken one still happened
@@ -31,7 +33,7 @@ async def test_stop_cancels_a_run_that_outlasts_its_grace() -> None:
 
     async def stuck() -> None:
         started.set()
-        await asyncio.sleep(3600)
+        await asyncio.Event().wait()  # never answers
 
     job = Periodic("stuck-job", stuck, every=60, grace=0.01)
     await job.start()

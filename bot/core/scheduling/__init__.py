@@ -1,4 +1,4 @@
-"""Schedules in the database, materialised by a ticker: see `ticker` and `rules`."""
+"""Schedules in the database, materialised by a ticker: see `ticker`, `rules` and `parking`."""
 
 from bot.core.scheduling.rules import CatchUp, Slot, next_occurrence, parse_rule, zone
 from bot.core.scheduling.service import create_schedule, reschedule

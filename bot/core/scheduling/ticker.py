@@ -4,9 +4,15 @@ The database is the source of truth; APScheduler (in memory) only says "tick now
 one transaction: select the due schedules → work out their occurrences since `next_due_at`
 (bounded, coalesced by each schedule's catch-up policy) → insert them with unique keys → hand
 the ones actually inserted to the kind's `Materialiser`, which writes outbox rows in the same
-transaction → advance `next_due_at` → commit. An exception anywhere rolls all of it back, and
-because every write is keyed, re-running a tick, or two processes ticking at once, writes
-nothing twice.
+transaction → advance `next_due_at` → commit. Because every write is keyed, re-running a tick,
+or two processes ticking at once, writes nothing twice.
+
+One bad schedule never stops the others. The hand-over runs in a savepoint; if a handler
+raises, the savepoint is undone and the schedules are handed over again one by one, each in its
+own savepoint, and the ones that still fail are parked with their error (`parking`), their
+organisers told once; the rest are committed. A schedule that cannot be read is parked too. A
+failure of the database itself (connection lost, locked, disk full) is nobody's fault: it
+rolls the whole tick back, to be retried at the next one.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import Clock
+from bot.core.scheduling.parking import incident_id, park
 from bot.core.scheduling.rules import CatchUp, next_occurrence, occurrences_between, parse_rule
 from bot.core.scheduling.rules import zone as load_zone
 from storage.database import Database
 from storage.records import NewOccurrence, Occurrence, Schedule
-from storage.unit import Tx
+from storage.unit import Tx, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +66,9 @@ class Materialiser(Protocol):
     fired in this tick, at once, so they can write all their outbox rows with one
     `tx.outbox.add_many` (give each row a dedupe key derived from the occurrence id, e.g.
     f"wave:{occurrence.id}:{recipient}"). They must not commit, open other transactions or
-    talk to the network; raising rolls the whole tick back (it is retried at the next tick).
-    A call can be repeated when its tick rolls back, but for each occurrence exactly one call
+    talk to the network. Raising undoes the call's writes (a savepoint); the ticker then calls
+    again with one schedule at a time and parks each schedule whose call still raises. A call
+    can therefore be repeated, with fewer schedules, but for each occurrence exactly one call
     is ever committed.
     """
 
@@ -83,6 +91,7 @@ class TickResult:
     missed: int = 0  # occurrences newly handed to missed()
     skipped: int = 0  # older late occurrences recorded as skipped
     ignored: int = 0  # due schedules not handled: a kind without a handler, or unreadable
+    parked: int = 0  # schedules set aside by this tick: unreadable, or their handler raised
     full: bool = False  # the batch limit was reached: more schedules may be due
 
 
@@ -173,30 +182,34 @@ class Ticker:
         return self._scheduler is not None
 
     async def tick(self, now: datetime) -> TickResult:
-        """Materialise everything due at `now`, in one transaction. Safe to repeat and to run
-        concurrently in several processes. Raises (after rolling back) if a handler does."""
+        """Materialise everything due at `now`, in one transaction, parking the schedules that
+        cannot be read or whose handler raises. Safe to repeat and to run concurrently in
+        several processes. Raises (after rolling back) only if the database itself fails."""
         async with self._database.transaction() as tx:
             due = await tx.schedules.due(now, self._batch_size, kinds=self._handlers.keys())
-            planned: list[NewOccurrence] = []
-            moves: list[tuple[int, datetime | None]] = []
+            planned: dict[int, list[NewOccurrence]] = {}
+            moves: dict[int, datetime | None] = {}
             by_id: dict[int, Schedule] = {}
-            unreadable = 0
+            broken: list[tuple[Schedule, str, str]] = []  # (schedule, incident, error)
             for schedule in due:
                 try:
                     step = plan(schedule, now)
                 except ValueError as error:
-                    # It cannot fire until someone edits it (which recomputes next_due_at):
-                    # park it rather than trip over it at every tick.
-                    log.error("schedule %s cannot be read, parked: %s", schedule.id, error)
-                    moves.append((schedule.id, None))
-                    unreadable += 1
+                    # It cannot fire until someone edits it (which recomputes next_due_at).
+                    broken.append((schedule, incident_id(), f"cannot be read: {error}"))
                     continue
                 by_id[schedule.id] = schedule
-                planned.extend(step.occurrences)
-                moves.append((schedule.id, step.next_due))
-            inserted = await tx.schedules.add_occurrences(planned, now)
-            counts = await self._hand_over(tx, by_id, inserted)
-            await tx.schedules.advance(moves)
+                planned[schedule.id] = step.occurrences
+                moves[schedule.id] = step.next_due
+            counts, failed = await self._materialise(tx, by_id, planned, now)
+            for schedule_id, (incident, reason) in failed.items():
+                # Not advanced: once resumed, its catch-up policy decides what is owed.
+                del moves[schedule_id]
+                broken.append((by_id[schedule_id], incident, reason))
+            await tx.schedules.advance(sorted(moves.items()))
+            parked = 0
+            for schedule, incident, reason in broken:
+                parked += await park(tx, schedule, incident, reason, now)
             # Kinds nobody registered are not selected above (so they cannot crowd out the
             # batch) but stay due, and are reported at every tick until someone handles them.
             # Counted after advancing, so that only rows still due are scanned.
@@ -204,20 +217,60 @@ class Ticker:
         if unknown:
             log.warning("due schedules of kinds without a handler: %s", unknown)
         result = TickResult(
-            schedules=len(moves) - unreadable,
+            schedules=len(moves),
             materialised=counts[MATERIALISED],
             missed=counts[MISSED],
             skipped=counts[SKIPPED],
-            ignored=unreadable + sum(unknown.values()),
+            ignored=len(broken) + sum(unknown.values()),
+            parked=parked,
             full=len(due) >= self._batch_size,
         )
-        if (result.materialised or result.missed) and self._on_outbox_written is not None:
+        if (result.materialised or result.missed or parked) and self._on_outbox_written:
             try:
                 self._on_outbox_written()
             except Exception:
                 # Committed already; the sender will find the rows on its own next pass.
                 log.exception("on_outbox_written failed")
         return result
+
+    async def _materialise(
+        self,
+        tx: Tx,
+        by_id: dict[int, Schedule],
+        planned: dict[int, list[NewOccurrence]],
+        now: datetime,
+    ) -> tuple[Counter[str], dict[int, tuple[str, str]]]:
+        """Record the planned occurrences and hand them over: all at once, and if a handler
+        raises, again one schedule at a time. The counts of what was committed, and the
+        schedules whose hand-over failed on their own: id → (incident, error)."""
+        try:
+            async with tx.savepoint():
+                everything = [o for occurrences in planned.values() for o in occurrences]
+                inserted = await tx.schedules.add_occurrences(everything, now)
+                return await self._hand_over(tx, by_id, inserted), {}
+        except Exception as error:
+            if database_unavailable(error):
+                raise
+            log.warning("a schedule handler failed; handing over one schedule at a time")
+        counts: Counter[str] = Counter()
+        failed: dict[int, tuple[str, str]] = {}
+        for schedule_id in sorted(planned):
+            if not planned[schedule_id]:
+                continue
+            try:
+                async with tx.savepoint():
+                    inserted = await tx.schedules.add_occurrences(planned[schedule_id], now)
+                    one = {schedule_id: by_id[schedule_id]}
+                    handed = await self._hand_over(tx, one, inserted)
+            except Exception as error:
+                if database_unavailable(error):
+                    raise
+                incident = incident_id()
+                log.exception("incident %s: schedule %s failed", incident, schedule_id)
+                failed[schedule_id] = (incident, f"{error.__class__.__name__}: {error}")
+            else:
+                counts += handed
+        return counts, failed
 
     async def _hand_over(
         self, tx: Tx, by_id: dict[int, Schedule], inserted: list[Occurrence]
@@ -291,6 +344,12 @@ class Ticker:
         if self._loop_task is not None:
             await self._loop_task
             self._loop_task = None
+
+    async def quiet(self) -> None:
+        """Wait until the tick in progress, and the ticks it queued (`wake()` during it, a full
+        batch), are done; return at once when none is running. Nothing is cancelled."""
+        while self._loop_task is not None and not self._loop_task.done():
+            await asyncio.shield(self._loop_task)
 
     def wake(self) -> None:
         """Tick as soon as possible (e.g. after a schedule was created or edited). Call from the

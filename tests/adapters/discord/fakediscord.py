@@ -149,6 +149,20 @@ def member(who: JSON, permissions: int | None = None) -> JSON:
     return data
 
 
+# The names discord.py gives the tasks that handle an interaction (a command, a button, a
+# form) or a gateway event (`discord.py: on_guild_channel_delete`, `…: on_interaction`).
+HANDLER_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-dynamic-item-",
+    "discord-ui-modal-dispatch-",
+    "discord.py: on_",
+)
+# How long a test waits for the bot before it fails with the requests seen so far. Generous:
+# only a broken bot reaches it, never a slow machine.
+PATIENCE = 30.0
+
+
 @dataclass
 class Request:
     """One REST request as Discord would have received it."""
@@ -262,21 +276,51 @@ class FakeDiscord:
         for socket in self._sockets:
             await socket.send_str(json.dumps(payload))
 
-    async def quiet(self, *, after: Callable[[], bool]) -> None:
-        """Wait (5 s at most) until `after()` holds and then no request came for a moment."""
+    async def handled(self, *, after: Callable[[], bool], before: set[asyncio.Task[Any]]) -> None:
+        """Wait until `after()` holds and the bot has finished handling what it was sent since
+        the tasks `before` were running: every task discord.py started since then to handle an
+        interaction (a command, a button, a form, `on_interaction`) is done, so every request
+        it made has been answered and recorded. No wall-clock guess: a busy machine only makes
+        it slower."""
+        await self.requested(after)
+        await self.finished(before)
+
+    @staticmethod
+    async def finished(before: set[asyncio.Task[Any]]) -> None:
+        """Wait until every task discord.py started since `before` to handle an interaction or
+        a gateway event (`on_…`) is done, including the ones those started."""
+        while True:
+            handling = [
+                task
+                for task in asyncio.all_tasks() - before
+                if task.get_name().startswith(HANDLER_TASKS) and not task.done()
+            ]
+            if not handling:
+                return
+            await asyncio.wait(handling)
+
+    async def requested(self, after: Callable[[], bool]) -> None:
+        """Wait until `after()` holds; it is checked again at every request the fake records."""
         try:
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(PATIENCE):
                 while True:
                     self.changed.clear()
                     if after():
-                        break
+                        return
                     await self.changed.wait()
-                count = -1
-                while count != len(self.requests):
-                    count = len(self.requests)
-                    await asyncio.sleep(0.05)
         except TimeoutError:
             raise AssertionError(f"timed out; requests: {self.requests}") from None
+
+    async def quiet(self, *, after: Callable[[], bool]) -> None:
+        """Wait until `after()` holds, and then for a moment without requests.
+
+        The moment only looks for requests that should not come (a second post): on a busy
+        machine it can miss one, never fail a test that should pass."""
+        await self.requested(after)
+        count = -1
+        while count != len(self.requests):
+            count = len(self.requests)
+            await asyncio.sleep(0.05)
 
     def next_id(self) -> int:
         return next(self._ids)

@@ -6,6 +6,7 @@ Each action is a gateway INTERACTION_CREATE payload, as Discord would send it; i
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -130,7 +131,8 @@ class Person:
     ) -> Exchange:
         """Run `/path` with typed `options`, as Discord sends it.
 
-        Waits for at least `requests` REST requests answering it (then a quiet moment).
+        Waits for at least `requests` REST requests answering it, and for the bot to have
+        finished handling it.
         """
         words = path.split(" ")
         values, resolved = self._options(options)
@@ -262,6 +264,7 @@ class Person:
         def mine() -> list[Request]:
             return [r for r in self.fake.requests[start:] if r.interaction_token == token]
 
+        before = asyncio.all_tasks()
         await self.fake.dispatch("INTERACTION_CREATE", payload)
-        await self.fake.quiet(after=lambda: len(mine()) >= requests)
+        await self.fake.handled(after=lambda: len(mine()) >= requests, before=before)
         return Exchange(mine())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -21,6 +21,7 @@ from tests.adapters.discord.fakediscord import (
     APP_ID,
     GENERAL_ID,
     GUILD_ID,
+    JSON,
     READ_ONLY_ID,
     FakeDiscord,
     guild,
@@ -133,13 +134,14 @@ async def _place(core: Core) -> Place | None:
         return await tx.places.find("discord", str(GUILD_ID))
 
 
-async def _until(check: Callable[[], Awaitable[bool]]) -> None:
-    """Wait (5 s at most) for the gateway event to have reached the database."""
-    for _ in range(500):
-        if await check():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
+async def _gateway(fake: FakeDiscord, ada: Person, event: str, data: JSON) -> None:
+    """Send a gateway event and wait until the bot has handled it: the gateway is read in
+    order, so an interaction sent after it is read after it; then every handler started
+    since (the event's and the interaction's) is waited for."""
+    before = asyncio.all_tasks()
+    await fake.dispatch(event, data)
+    await ada.slash("help")
+    await fake.finished(before)
 
 
 async def test_removal_from_the_server_and_return_follow_the_place(
@@ -147,25 +149,19 @@ async def test_removal_from_the_server_and_return_follow_the_place(
 ) -> None:
     await ada.slash("setup", name="Keep 4o")
 
-    await fake.dispatch("GUILD_DELETE", {"id": str(GUILD_ID)})
+    await _gateway(fake, ada, "GUILD_DELETE", {"id": str(GUILD_ID)})
 
-    async def inactive() -> bool:
-        place = await _place(core)
-        return place is not None and not place.active
-
-    await _until(inactive)
     place = await _place(core)
     assert place is not None
-    assert place.inactive_reason == "removed from the server"
+    assert (place.active, place.inactive_reason) == (False, "removed from the server")
 
     # Re-added: a GUILD_CREATE without "unavailable" (that flag marks an outage's end).
-    await fake.dispatch("GUILD_CREATE", {k: v for k, v in guild().items() if k != "unavailable"})
+    rejoined = {k: v for k, v in guild().items() if k != "unavailable"}
+    await _gateway(fake, ada, "GUILD_CREATE", rejoined)
 
-    async def active() -> bool:
-        place = await _place(core)
-        return place is not None and place.active
-
-    await _until(active)
+    place = await _place(core)
+    assert place is not None
+    assert place.active
 
 
 async def test_deleting_the_announcement_channel_stops_announcements_there(
@@ -175,19 +171,16 @@ async def test_deleting_the_announcement_channel_stops_announcements_there(
     deleted = guild()["channels"][1]
     assert deleted["id"] == str(READ_ONLY_ID)
 
-    await fake.dispatch("CHANNEL_DELETE", deleted)  # another channel: nothing changes
-    await asyncio.sleep(0.05)
+    await _gateway(fake, ada, "CHANNEL_DELETE", deleted)  # another channel: nothing changes
     place = await _place(core)
     assert place is not None
     assert place.active
 
-    await fake.dispatch("CHANNEL_DELETE", guild()["channels"][0])
+    await _gateway(fake, ada, "CHANNEL_DELETE", guild()["channels"][0])
 
-    async def inactive() -> bool:
-        place = await _place(core)
-        return place is not None and not place.active
-
-    await _until(inactive)
+    place = await _place(core)
+    assert place is not None
+    assert not place.active
 
 
 def test_the_adapter_meets_the_adapter_protocol(core: Core) -> None:

@@ -52,7 +52,7 @@ INSTALL_HINT = (
     "    npm ci --prefix tests/adapters/telegram/emulator\n"
     "(Node.js 18+ with npm; `python3 dev.py test` does it for you)."
 )
-WAIT = 5.0  # seconds: the most any test waits for the bot to do something
+WAIT = 30.0  # seconds: the most any test waits for the bot; only a broken bot reaches it
 
 
 class Probe:

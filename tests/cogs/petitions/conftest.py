@@ -40,14 +40,32 @@ class PetitionSite:
     body: bytes | None = None  # served instead of the JSON document when set
     requests: list[dict[str, str]] = field(default_factory=list)
     base: str = ""
+    # Set when a request held by `hold_next()` has arrived and waits.
+    holding: asyncio.Event = field(default_factory=asyncio.Event)
+    _hold: asyncio.Event | None = None
+    _holds: list[asyncio.Event] = field(default_factory=list)
 
     def url(self, path: str = "/petition.json") -> str:
         return self.base + path
+
+    def hold_next(self) -> asyncio.Event:
+        """Make the next request wait (and set `holding`) until the returned event is set."""
+        self._hold = asyncio.Event()
+        self._holds.append(self._hold)
+        return self._hold
+
+    def release_all(self) -> None:
+        for hold in self._holds:
+            hold.set()
 
 
 def _app(site: PetitionSite) -> web.Application:
     async def record(request: web.Request) -> web.Response | None:
         site.requests.append(dict(request.headers))
+        if site._hold is not None:
+            hold, site._hold = site._hold, None
+            site.holding.set()
+            await hold.wait()
         if site.delay:
             await asyncio.sleep(site.delay)
         if site.status != 200:
@@ -105,6 +123,7 @@ async def site() -> AsyncIterator[PetitionSite]:
     port = runner.addresses[0][1]
     site.base = f"http://127.0.0.1:{port}"
     yield site
+    site.release_all()  # a held request must not keep the server's shutdown waiting
     await runner.cleanup()
 
 

@@ -108,15 +108,16 @@ async def test_the_same_window_read_by_two_processes_whose_leases_overlap_is_sto
     # (source, window) key does: the late reading stores nothing and announces nothing.
     await campaign_in_three_places(meet, site)
     site.count = 1_030
-    site.delay = 0.2
+    slow_answer = site.hold_next()
     async with Database.connect(database_url) as other:
         async with db.transaction() as tx:
             await tx.petitions.mark_due([(1, "2026-06-01T12:05:00Z")])
         first = asyncio.create_task(make_poller(db, clock, "poller-a").run_once())
-        await asyncio.sleep(0.05)
+        await site.holding.wait()  # the first poller has leased the source and is fetching
         clock.advance(minutes=2)  # the first lease has run out while its fetch is slow
         second = await make_poller(other, clock, "poller-b").run_once()
         assert second == 1
+        slow_answer.set()
         assert await first == 1
 
     assert await snapshot_count(db) == 2

@@ -31,10 +31,11 @@ async def test_a_woken_sender_sends_without_waiting_for_its_poll(
     sender = make_sender(db, courier, clock, settings=SenderSettings(poll_interval=30))
     await sender.start()
     try:
-        await asyncio.sleep(0.05)  # the first look found nothing; the next is 30 s away
+        # The first look has claimed (nothing: the count is there, at 0); the next is 30 s away.
+        await until(lambda: "claimed" in sender.totals)
         outbox_id = await queue_message(db, clock, "k")
         sender.wake()
-        await until(lambda: len(courier.deliveries) == 1, seconds=5)
+        await until(lambda: len(courier.deliveries) == 1)
     finally:
         await sender.stop()
     assert (await row(db, outbox_id)).status == "sent"
@@ -55,10 +56,9 @@ async def test_stopping_lets_the_send_in_flight_finish_and_gives_the_rest_back(
     await sender.start()
     await until(lambda: len(courier.deliveries) == 1)
 
-    stopping = asyncio.create_task(sender.stop())
-    await asyncio.sleep(0.05)
-    answer.set()
-    await stopping
+    # The answer arrives once stop() is under way (it runs up to its first wait at once).
+    asyncio.get_running_loop().call_soon(answer.set)
+    await sender.stop()
 
     assert courier.outbox_ids == [ids[0]]
     assert (await row(db, ids[0])).status == "sent"

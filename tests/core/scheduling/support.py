@@ -55,6 +55,7 @@ async def add_schedule(
     catchup: str = "missed",
     grace_seconds: int = 600,
     kind: str = "test",
+    campaign_id: int | None = None,
 ) -> Schedule:
     async with db.transaction() as tx:
         return await create_schedule(
@@ -66,6 +67,7 @@ async def add_schedule(
             grace_seconds=grace_seconds,
             payload={},
             now=now,
+            campaign_id=campaign_id,
         )
 
 
