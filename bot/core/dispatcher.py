@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
 from bot.core.clock import Clock
@@ -150,8 +150,13 @@ class Dispatcher:
                     values[form_field.name] = self.check_answer(
                         form_field, answers.get(form_field.name, "")
                     )
-            await self._take_quota(call)
-            reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
+            taken = await self._take_quota(prepared)
+            try:
+                reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
+            except UserError:
+                # A refusal changed nothing (see `UserError`): it must not spend the quota.
+                await self._give_back(taken)
+                raise
         except UserError as error:
             return self._refusal(error, locale)
         except Exception:
@@ -198,8 +203,9 @@ class Dispatcher:
     ) -> Response:
         """A button press: permissions are checked again, at the moment of the press."""
         button = self.registry.button(action)
-        locale = await self.locale_for(where)
+        locale = self._default_locale
         try:
+            locale = await self.locale_for(where)
             context = await self.context(actor, where, probe)
             if button is None:
                 raise refuse("error.unknown_button")
@@ -253,18 +259,34 @@ class Dispatcher:
         if not authority.allows(needed):
             raise PermissionDenied(PERMISSION_REFUSALS[needed])
 
-    async def _take_quota(self, call: Call) -> None:
-        quota = call.command.quota
+    async def _take_quota(self, prepared: Prepared) -> _Taken | None:
+        """Take one unit of the command's quota, before its handler runs.
+
+        Taken first, in one statement, so two requests at once cannot both pass the limit;
+        a refused action gives its unit back (`_give_back`)."""
+        quota = prepared.call.command.quota
         if quota is None:
-            return
+            return None
         now = self._clock.now()
         window = timedelta(seconds=quota.window_seconds)
         start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
-        key = f"{quota.name}:{call.actor.key}"
+        taken = _Taken(f"{quota.name}:{prepared.call.actor.key}", start)
         async with self._database.transaction() as tx:
-            allowed = await tx.quotas.take(key, start, quota.limit)
+            allowed = await tx.quotas.take(taken.key, taken.window_start, quota.limit)
         if not allowed:
-            raise QuotaExceeded(msg("error.quota", when=Moment(start + window, "UTC")))
+            when = Moment(start + window, _zone(prepared.context))
+            raise QuotaExceeded(msg("error.quota", when=when))
+        return taken
+
+    async def _give_back(self, taken: _Taken | None) -> None:
+        if taken is None:
+            return
+        try:
+            async with self._database.transaction() as tx:
+                await tx.quotas.give_back(taken.key, taken.window_start)
+        except Exception:
+            # The refusal still reaches the caller; only this one unit stays spent.
+            log.exception("could not give back a unit of quota %s", taken.key)
 
     # --- replies for refusals --------------------------------------------------------
     def unknown_command(self, name: str, locale: str) -> Response:
@@ -283,6 +305,23 @@ class Dispatcher:
 
     def _locale(self, context: Context) -> str:
         return context.place.locale if context.place else self._default_locale
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """One unit of a quota, taken for a call that is running."""
+
+    key: str
+    window_start: datetime
+
+
+def _zone(context: Context) -> str:
+    """The time zone the caller reads times in: the place's, else its campaign's."""
+    if context.place is not None:
+        return context.place.timezone
+    if context.campaign is not None:
+        return context.campaign.timezone
+    return "UTC"
 
 
 def _incident_id() -> str:
