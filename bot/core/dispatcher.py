@@ -25,6 +25,7 @@ from bot.core.commands import (
     FieldKind,
     FormField,
     Permission,
+    Quota,
     Scope,
 )
 from bot.core.context_loader import ContextLoader
@@ -130,6 +131,8 @@ class Dispatcher:
             precheck = call.command.precheck
             if precheck is not None and call.command.form is not None and not answered:
                 await precheck(context)
+            if call.command.form is not None and not answered:
+                await self._check_quota_left(call, context)
         except UserError as error:
             return self._refusal(error, locale)
         except Exception:
@@ -259,6 +262,19 @@ class Dispatcher:
         if not authority.allows(needed):
             raise PermissionDenied(PERMISSION_REFUSALS[needed])
 
+    async def _check_quota_left(self, call: Call, context: Context) -> None:
+        """Refuse before a form is shown to someone whose quota is spent (nothing is taken:
+        `execute` takes the unit once the answers are in)."""
+        quota = call.command.quota
+        if quota is None:
+            return
+        key = f"{quota.name}:{call.actor.key}"
+        start, end = self._quota_window(quota)
+        async with self._database.read() as tx:
+            used = await tx.quotas.used(key, start)
+        if used >= quota.limit:
+            raise QuotaExceeded(msg("error.quota", when=Moment(end, _zone(context))))
+
     async def _take_quota(self, prepared: Prepared) -> _Taken | None:
         """Take one unit of the command's quota, before its handler runs.
 
@@ -267,16 +283,19 @@ class Dispatcher:
         quota = prepared.call.command.quota
         if quota is None:
             return None
-        now = self._clock.now()
-        window = timedelta(seconds=quota.window_seconds)
-        start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
+        start, end = self._quota_window(quota)
         taken = _Taken(f"{quota.name}:{prepared.call.actor.key}", start)
         async with self._database.transaction() as tx:
             allowed = await tx.quotas.take(taken.key, taken.window_start, quota.limit)
         if not allowed:
-            when = Moment(start + window, _zone(prepared.context))
-            raise QuotaExceeded(msg("error.quota", when=when))
+            raise QuotaExceeded(msg("error.quota", when=Moment(end, _zone(prepared.context))))
         return taken
+
+    def _quota_window(self, quota: Quota) -> tuple[datetime, datetime]:
+        """The start and end of the quota's window that holds now."""
+        now = self._clock.now()
+        start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
+        return start, start + timedelta(seconds=quota.window_seconds)
 
     async def _give_back(self, taken: _Taken | None) -> None:
         if taken is None:

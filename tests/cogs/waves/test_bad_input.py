@@ -145,5 +145,9 @@ async def test_refused_waves_do_not_spend_the_days_quota(world: World) -> None:
         assert "reached the limit" not in await create(world)
     refused = await create(world)
 
-    # Ten a day, counted from midnight UTC: the next window opens at 02:00 in Paris.
-    assert "You can try again after Tue 2 Jun 2026 02:00 (Europe/Paris)." in refused
+    # Ten a day, counted from midnight UTC: the next window opens at 02:00 in Paris. Said
+    # before the form, so that nobody types a wave that could not be created.
+    assert refused == (
+        "You have reached the limit for now. You can try again after Tue 2 Jun 2026 02:00"
+        " (Europe/Paris)."
+    )
