@@ -8,7 +8,7 @@ from bot.core.actors import ChatKind, Platform
 from bot.core.commands import Arguments, ButtonAction, Command, Context, Scope
 from bot.core.registry import Registry
 from bot.core.replies import Reply
-from bot.core.richtext import Bullets, Code, Para, msg
+from bot.core.richtext import Bullets, Code, Msg, Para, msg
 
 
 class Help:
@@ -31,13 +31,25 @@ class Help:
         lines = tuple(
             (Code(f"/{command.path}"), msg("help.separator"), command.help) for command in usable
         )
-        intro = msg("help.intro") if context.campaign else msg("help.intro_not_set_up")
-        return Reply((Para((intro,)), Bullets(lines)))
+        return Reply((Para((self._intro(context),)), Bullets(lines)))
+
+    def _intro(self, context: Context) -> Msg:
+        if context.campaign is not None:
+            return msg("help.intro")
+        setup = self._registry.get("setup")
+        if setup is not None and _offered_here(setup, context) and not _usable(setup, context):
+            # The caller cannot start a campaign here, but the place's administrators can.
+            return msg("help.intro_ask_an_administrator")
+        return msg("help.intro_not_set_up")
 
 
 def _usable(command: Command, context: Context) -> bool:
-    if not context.authority.allows(command.permission):
-        return False
+    """Whether the caller may run `command` here."""
+    return context.authority.allows(command.permission) and _offered_here(command, context)
+
+
+def _offered_here(command: Command, context: Context) -> bool:
+    """Whether `command` makes sense in this place now, whoever asks."""
     if command.needs_campaign and context.campaign is None:
         return False
     if command.path == "setup" and context.campaign is not None:

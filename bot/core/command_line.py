@@ -6,11 +6,17 @@ so a command reads and fails the same way on both.
 
 from __future__ import annotations
 
+import difflib
+import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.core.actors import Platform
 from bot.core.commands import Command
-from bot.core.errors import refuse
+from bot.core.errors import UserError, refuse
+from bot.core.registry import Registry
+from bot.core.richtext import msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +55,62 @@ def split_command_line(text: str) -> CommandLine | None:
     return CommandLine(tuple(words))
 
 
+class UnknownCommand(UserError):
+    """No command has the typed name. `ours` when its first word names one of our command
+    groups (`/wave craete`): then it was surely meant for Chorus."""
+
+    def __init__(self, typed: str, suggestion: str | None, *, ours: bool) -> None:
+        if suggestion is None:
+            super().__init__(msg("error.unknown_command", command=typed))
+        else:
+            super().__init__(
+                msg("error.unknown_command_suggest", command=typed, suggestion=suggestion)
+            )
+        self.ours = ours
+
+
+def find_command(registry: Registry, words: Sequence[str]) -> tuple[Command, int]:
+    """The command named by the leading words (`campaign invite …`), and how many it used.
+
+    A bare group name runs its default subcommand, and so does a group name followed by
+    that subcommand's values (`/testimonies 2`). A word that is not a subcommand of the
+    group is refused as one (`/wave craete`), with the closest name suggested, unless the
+    default subcommand could take it as a value. An `UnknownCommand` names what was typed.
+    """
+    head = words[0].lower()
+    if len(words) > 1 and (command := registry.get(f"{head} {words[1].lower()}")):
+        return command, 2
+    if command := registry.get(head):
+        return command, 1
+    subcommands = [command for command in registry.commands() if command.group == head]
+    if not subcommands:
+        paths = [command.path for command in registry.commands()]
+        names = sorted({command.group for command in registry.commands()})
+        suggestion = None
+        if len(words) > 1:
+            suggestion = _closest(f"{head} {words[1].lower()}", paths)
+        raise UnknownCommand(head, suggestion or _closest(head, names), ours=False)
+    default = next((command for command in subcommands if command.default), None)
+    if len(words) > 1 and ":" not in words[1]:
+        typed = words[1].lower()
+        close = _closest(typed, [command.sub for command in subcommands])
+        if default is None or not default.options or close is not None:
+            suggestion = f"{head} {close}" if close is not None else None
+            raise UnknownCommand(f"{head} {words[1]}", suggestion, ours=True)
+    if default is None:
+        raise UnknownCommand(head, _closest(head, [c.path for c in subcommands]), ours=True)
+    return default, 1
+
+
 def bind_arguments(command: Command, words: tuple[str, ...]) -> RawArguments:
-    """Assign words to options: `name:value` by name, the rest in declaration order."""
-    names = {option.name for option in command.options}
+    """Assign words to options: `name:value` by name, the rest in declaration order.
+
+    A word that looks like `name:value` with a name the command does not have is refused
+    with that name (and the closest option suggested), rather than taken as a value for
+    another option. Values with a colon of their own (`telegram:123`, `https://…`,
+    `"Note: …"`) stay values.
+    """
+    names = [option.name for option in command.options]
     named: dict[str, str] = {}
     positional: list[str] = []
     for word in words:
@@ -60,9 +119,11 @@ def bind_arguments(command: Command, words: tuple[str, ...]) -> RawArguments:
             if key.lower() in named:
                 raise refuse("error.option_twice", option=key.lower())
             named[key.lower()] = value
+        elif colon and _looks_like_an_option(key, value):
+            raise _unknown_option(command, key)
         else:
             positional.append(word)
-    free = [option.name for option in command.options if option.name not in named]
+    free = [name for name in names if name not in named]
     if len(positional) > len(free):
         if not free and not command.options:
             raise refuse("error.no_options", command=command.path)
@@ -74,3 +135,37 @@ def bind_arguments(command: Command, words: tuple[str, ...]) -> RawArguments:
     for name, value in zip(free, positional, strict=False):
         named[name] = value
     return RawArguments(named)
+
+
+# What may stand before a colon in a value: a user's platform (`telegram:123`).
+_VALUE_PREFIXES = frozenset(platform.value for platform in Platform)
+_OPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+
+
+def _looks_like_an_option(key: str, value: str) -> bool:
+    """`timzone:Europe/Paris` does; `telegram:123`, `https://…` and `Note: hi` do not."""
+    return (
+        _OPTION_NAME.fullmatch(key) is not None
+        and key.lower() not in _VALUE_PREFIXES
+        and not value[:1].isspace()
+        and not value.startswith("/")
+    )
+
+
+def _unknown_option(command: Command, key: str) -> UserError:
+    names = [option.name for option in command.options]
+    if not names:
+        return refuse("error.no_options", command=command.path)
+    close = _closest(key.lower(), names)
+    if close is not None:
+        return refuse(
+            "error.unknown_option_suggest", command=command.path, option=key, suggestion=close
+        )
+    return refuse(
+        "error.unknown_option_list", command=command.path, option=key, options=", ".join(names)
+    )
+
+
+def _closest(typed: str, candidates: Sequence[str]) -> str | None:
+    found = difflib.get_close_matches(typed, candidates, n=1)
+    return found[0] if found else None

@@ -21,13 +21,18 @@ class ContextLoader:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._pending: dict[Key, asyncio.Future[Found]] | None = None
+        # The loop keeps only weak references to tasks: a flush nobody holds could be
+        # collected halfway, leaving every caller of its batch waiting for ever.
+        self._flushes: set[asyncio.Task[None]] = set()
 
     async def load(self, platform: str, external_id: str, user_key: str) -> Found:
         """The place, its campaign and the user's role there."""
         if self._pending is None:
             self._pending = {}
             # Runs after every task already waiting in this turn has joined the batch.
-            asyncio.get_running_loop().create_task(self._flush())
+            flush = asyncio.get_running_loop().create_task(self._flush())
+            self._flushes.add(flush)
+            flush.add_done_callback(self._flushes.discard)
         key = (platform, external_id, user_key)
         future = self._pending.get(key)
         if future is None:

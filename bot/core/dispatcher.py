@@ -13,7 +13,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
 from bot.core.clock import Clock
@@ -26,6 +26,7 @@ from bot.core.commands import (
     FieldKind,
     FormField,
     Permission,
+    Quota,
     Scope,
 )
 from bot.core.context_loader import ContextLoader
@@ -137,6 +138,8 @@ class Dispatcher:
             precheck = call.command.precheck
             if precheck is not None and call.command.form is not None and not answered:
                 await precheck(context)
+            if call.command.form is not None and not answered:
+                await self._check_quota_left(call, context)
         except UserError as error:
             return self._refusal(error, locale)
         except Exception:
@@ -157,8 +160,13 @@ class Dispatcher:
                     values[form_field.name] = self.check_answer(
                         form_field, answers.get(form_field.name, "")
                     )
-            await self._take_quota(call)
-            reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
+            taken = await self._take_quota(prepared)
+            try:
+                reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
+            except UserError:
+                # A refusal changed nothing (see `UserError`): it must not spend the quota.
+                await self._give_back(taken)
+                raise
         except UserError as error:
             return self._refusal(error, locale)
         except Exception:
@@ -205,8 +213,9 @@ class Dispatcher:
     ) -> Response:
         """A button press: permissions are checked again, at the moment of the press."""
         button = self.registry.button(action)
-        locale = await self.locale_for(where)
+        locale = self._default_locale
         try:
+            locale = await self.locale_for(where)
             context = await self.context(actor, where, probe)
             if button is None:
                 raise refuse("error.unknown_button")
@@ -263,18 +272,50 @@ class Dispatcher:
         if not authority.allows(needed):
             raise PermissionDenied(PERMISSION_REFUSALS[needed])
 
-    async def _take_quota(self, call: Call) -> None:
+    async def _check_quota_left(self, call: Call, context: Context) -> None:
+        """Refuse before a form is shown to someone whose quota is spent (nothing is taken:
+        `execute` takes the unit once the answers are in)."""
         quota = call.command.quota
         if quota is None:
             return
-        now = self._clock.now()
-        window = timedelta(seconds=quota.window_seconds)
-        start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
         key = f"{quota.name}:{call.actor.key}"
+        start, end = self._quota_window(quota)
+        async with self._database.read() as tx:
+            used = await tx.quotas.used(key, start)
+        if used >= quota.limit:
+            raise QuotaExceeded(msg("error.quota", when=Moment(end, _zone(context))))
+
+    async def _take_quota(self, prepared: Prepared) -> _Taken | None:
+        """Take one unit of the command's quota, before its handler runs.
+
+        Taken first, in one statement, so two requests at once cannot both pass the limit;
+        a refused action gives its unit back (`_give_back`)."""
+        quota = prepared.call.command.quota
+        if quota is None:
+            return None
+        start, end = self._quota_window(quota)
+        taken = _Taken(f"{quota.name}:{prepared.call.actor.key}", start)
         async with self._database.transaction() as tx:
-            allowed = await tx.quotas.take(key, start, quota.limit)
+            allowed = await tx.quotas.take(taken.key, taken.window_start, quota.limit)
         if not allowed:
-            raise QuotaExceeded(msg("error.quota", when=Moment(start + window, "UTC")))
+            raise QuotaExceeded(msg("error.quota", when=Moment(end, _zone(prepared.context))))
+        return taken
+
+    def _quota_window(self, quota: Quota) -> tuple[datetime, datetime]:
+        """The start and end of the quota's window that holds now."""
+        now = self._clock.now()
+        start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
+        return start, start + timedelta(seconds=quota.window_seconds)
+
+    async def _give_back(self, taken: _Taken | None) -> None:
+        if taken is None:
+            return
+        try:
+            async with self._database.transaction() as tx:
+                await tx.quotas.give_back(taken.key, taken.window_start)
+        except Exception:
+            # The refusal still reaches the caller; only this one unit stays spent.
+            log.exception("could not give back a unit of quota %s", taken.key)
 
     # --- replies for refusals --------------------------------------------------------
     def unknown_command(self, name: str, locale: str) -> Response:
@@ -297,6 +338,23 @@ class Dispatcher:
 
     def _locale(self, context: Context) -> str:
         return context.place.locale if context.place else self._default_locale
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """One unit of a quota, taken for a call that is running."""
+
+    key: str
+    window_start: datetime
+
+
+def _zone(context: Context) -> str:
+    """The time zone the caller reads times in: the place's, else its campaign's."""
+    if context.place is not None:
+        return context.place.timezone
+    if context.campaign is not None:
+        return context.campaign.timezone
+    return "UTC"
 
 
 def _incident_id() -> str:

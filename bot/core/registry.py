@@ -64,22 +64,5 @@ class Registry:
     def button(self, action: str) -> ButtonAction | None:
         return self._buttons.get(action)
 
-    def resolve(self, words: Sequence[str]) -> tuple[Command | None, int]:
-        """The command named by the leading words (`campaign invite …`), and how many it used.
-
-        A bare group name runs its default subcommand.
-        """
-        if not words:
-            return None, 0
-        head = words[0].lower()
-        if len(words) > 1 and (command := self._commands.get(f"{head} {words[1].lower()}")):
-            return command, 2
-        if command := self._commands.get(head):
-            return command, 1
-        for command in self._commands.values():
-            if command.group == head and command.default:
-                return command, 1
-        return None, 0
-
     def group_exists(self, name: str) -> bool:
         return any(command.group == name.lower() for command in self._commands.values())

@@ -180,4 +180,7 @@ async def _check_can_post(context: Context, channel: str) -> None:
 def _next(status: Status, place: Place) -> tuple[Para, ...]:
     if status.next_at is None:
         return ()
-    return (Para((msg("digest.next", when=Moment(status.next_at, place.timezone)),)),)
+    when = Moment(status.next_at, place.timezone)
+    if status.late_now:
+        return (Para((msg("digest.next_after_late", when=when),)),)
+    return (Para((msg("digest.next", when=when),)),)

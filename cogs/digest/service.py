@@ -53,10 +53,14 @@ def parse_time(raw: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Status:
-    """A place's digest settings and, when it is on, when the next one goes."""
+    """A place's digest settings and, when it is on, when the next one goes.
+
+    `next_at` is always ahead of now: a digest whose time has passed is never shown as the
+    next one. `late_now` says that today's, past its time and not sent yet, goes out now."""
 
     settings: DigestSettings
     next_at: datetime | None
+    late_now: bool = False
 
 
 class DigestService:
@@ -72,7 +76,7 @@ class DigestService:
             settings = await tx.digest.settings(place.id)
             if settings is None:
                 return Status(default_settings(place.id), None)
-            return Status(settings, await self._next_at(tx, settings))
+            return await self._status(tx, place, settings, self._clock.now())
 
     async def turn(self, place: Place, on: bool) -> Status:
         """Turn the digest on (scheduling it) or off (stopping its schedule)."""
@@ -84,9 +88,9 @@ class DigestService:
             elif settings.schedule_id is not None:
                 await tx.schedules.deactivate(settings.schedule_id, now)
                 settings = await tx.digest.save_settings(place.id, now, schedule_id=None)
-            next_at = await self._next_at(tx, settings)
+            status = await self._status(tx, place, settings, now)
         self._ticker.wake()
-        return Status(settings, next_at)
+        return status
 
     async def set_time(self, place: Place, hhmm: str) -> Status:
         """Send the digest at `hhmm` in the place's zone (see the module's rules)."""
@@ -95,9 +99,9 @@ class DigestService:
             settings = await tx.digest.save_settings(place.id, now, time=hhmm)
             if settings.enabled:
                 settings = await self._schedule(tx, place, settings, now, catch_up=True)
-            next_at = await self._next_at(tx, settings)
+            status = await self._status(tx, place, settings, now)
         self._ticker.wake()
-        return Status(settings, next_at)
+        return status
 
     async def change(self, place: Place, **changes: str | bool) -> DigestSettings:
         """Change the channel, chart or quiet-day policy (read when a digest is composed)."""
@@ -113,11 +117,31 @@ class DigestService:
             await self._schedule(tx, after, settings, self._clock.now(), catch_up=True)
             self._ticker.wake()
 
-    async def _next_at(self, tx: Tx, settings: DigestSettings) -> datetime | None:
+    async def _status(
+        self, tx: Tx, place: Place, settings: DigestSettings, now: datetime
+    ) -> Status:
         if not settings.enabled or settings.schedule_id is None:
-            return None
+            return Status(settings, None)
         schedule = await tx.schedules.get(settings.schedule_id)
-        return schedule.next_due_at if schedule and schedule.active else None
+        due = schedule.next_due_at if schedule is not None and schedule.active else None
+        if due is None:
+            return Status(settings, None)
+        if due > now:
+            return Status(settings, due)
+        # Due already: the ticker sends it at its next turn if its local day is today (a
+        # day that ended is not sent), and the next one to wait for is on a later day.
+        tz = zone(place.timezone)
+        today = now.astimezone(tz).date()
+        sent = await tx.digest.materialised(place.id, today.isoformat())
+        late_now = not sent and due.astimezone(tz).date() == today
+        todays = _first_on_or_after(today, settings.time, place.timezone)
+        if todays > now and not sent and not late_now:
+            return Status(settings, todays)
+        return Status(
+            settings,
+            _first_on_or_after(today + timedelta(days=1), settings.time, place.timezone),
+            late_now,
+        )
 
     async def _schedule(
         self, tx: Tx, place: Place, settings: DigestSettings, now: datetime, *, catch_up: bool

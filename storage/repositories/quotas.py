@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.repositories.base import Repository
 from storage.schema import quotas
@@ -14,29 +15,35 @@ class QuotaRepository(Repository):
     """Fixed windows: `key` may be used `limit` times per window starting at `window_start`."""
 
     async def take(self, key: str, window_start: datetime, limit: int) -> bool:
-        """Use one unit if any is left in this window; False when the quota is spent."""
-        result = await self._connection.execute(
+        """Use one unit if any is left in this window; False when the quota is spent.
+
+        One statement (`INSERT … ON CONFLICT DO UPDATE … WHERE used < limit`): two first uses
+        at once cannot both insert the row, and two uses of the last unit cannot both take it.
+        """
+        if limit < 1:
+            return False
+        insert = (
+            postgresql.insert(quotas) if self.dialect == "postgresql" else sqlite.insert(quotas)
+        )
+        statement = insert.values(key=key, window_start=window_start, used=1).on_conflict_do_update(
+            index_elements=[quotas.c.key, quotas.c.window_start],
+            set_={"used": quotas.c.used + 1},
+            where=quotas.c.used < limit,
+        )
+        result = await self._connection.execute(statement)
+        return bool(result.rowcount)
+
+    async def give_back(self, key: str, window_start: datetime) -> None:
+        """Return one unit taken in this window (the action it was taken for was refused)."""
+        await self._connection.execute(
             update(quotas)
             .where(
                 quotas.c.key == key,
                 quotas.c.window_start == window_start,
-                quotas.c.used < limit,
+                quotas.c.used > 0,
             )
-            .values(used=quotas.c.used + 1)
+            .values(used=quotas.c.used - 1)
         )
-        if result.rowcount:
-            return True
-        existing = await self._connection.execute(
-            select(quotas.c.used).where(quotas.c.key == key, quotas.c.window_start == window_start)
-        )
-        if existing.scalar_one_or_none() is not None:
-            return False
-        if limit < 1:
-            return False
-        await self._connection.execute(
-            quotas.insert().values(key=key, window_start=window_start, used=1)
-        )
-        return True
 
     async def used(self, key: str, window_start: datetime) -> int:
         result = await self._connection.execute(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,18 @@ class Probe:
                 quota=Quota("limited", limit=2, window_seconds=86_400),
             ),
             Command(
+                "picky",
+                msg("help.help"),
+                self.picky,
+                options=(
+                    IntegerOption(
+                        name="n", help=msg("option.invite_days"), min_value=1, max_value=10
+                    ),
+                ),
+                needs_campaign=False,
+                quota=Quota("picky", limit=2, window_seconds=86_400),
+            ),
+            Command(
                 "grouponly", msg("help.help"), self.count, scope=Scope.GROUP, needs_campaign=False
             ),
             Command("buttons", msg("help.help"), self.buttons_reply, needs_campaign=False),
@@ -87,6 +101,12 @@ class Probe:
 
     async def count(self, context: Context, args: Arguments) -> Reply:
         return Reply(doc(msg("invite.line", code=str(args.integer("n")), until="-", uses=0)))
+
+    async def picky(self, context: Context, args: Arguments) -> Reply:
+        """Refuses odd numbers, as a cog refuses what it cannot accept."""
+        if (args.integer("n") or 0) % 2:
+            raise UserError(msg("form.cancelled"))
+        return await self.count(context, args)
 
     async def boom(self, context: Context, args: Arguments) -> Reply:
         raise RuntimeError("secret internals")
@@ -211,3 +231,56 @@ async def test_quotas_live_in_the_database_and_survive_a_restart(
         assert "You have reached the limit for now." in await bob.says("/limited")
         clock.advance(days=1)
         assert "reached the limit" not in await bob.says("/limited")
+
+
+async def test_a_refused_action_does_not_spend_the_quota(operator: Member) -> None:
+    for _ in range(3):
+        assert "Cancelled. Nothing was saved." in await operator.says("/picky n:1")
+
+    assert "2, until -" in await operator.says("/picky n:2")
+    assert "4, until -" in await operator.says("/picky n:4")
+    assert "You have reached the limit for now." in await operator.says("/picky n:6")
+
+
+async def test_the_quota_renews_at_a_time_in_the_places_zone(operator: Member) -> None:
+    await operator.says("/setup name:Test timezone:Europe/Paris")
+    await operator.says("/limited")
+    await operator.says("/limited")
+
+    answer = await operator.says("/limited")
+
+    # The window ends at midnight UTC, 02:00 in Paris in June.
+    assert "You can try again after Tue 2 Jun 2026 02:00 (Europe/Paris)." in answer
+
+
+async def test_first_uses_at_once_all_get_an_answer_and_never_pass_the_limit(
+    probed: Core, tmp_path: Path
+) -> None:
+    command = probed.registry.get("limited")
+    assert command is not None
+    bob = person(Platform.TELEGRAM, "2")
+    call = Call(bob, group(Platform.TELEGRAM, "-1"), command, {})
+    renderer = PlainRenderer(probed.catalogues.translator("en"))
+
+    answers = await asyncio.gather(*(probed.dispatcher.run(call) for _ in range(5)))
+
+    texts = [renderer.render(answer.reply.body) for answer in answers]
+    assert not [text for text in texts if "Something went wrong" in text]
+    assert sum("reached the limit" not in text for text in texts) == 2
+
+
+async def test_a_press_while_the_database_is_unreachable_gets_an_incident_id(
+    probed: Core, operator: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @asynccontextmanager
+    async def unreachable() -> AsyncIterator[None]:
+        raise OSError("connection refused")
+        yield
+
+    monkeypatch.setattr(probed.database, "read", unreachable)
+
+    answer = await probed.dispatcher.press(operator.actor, operator.place, "probe.ok", "K1")
+
+    text = PlainRenderer(probed.catalogues.translator("en")).render(answer.reply.body)
+    assert "Something went wrong on our side" in text
+    assert answer.reply.private

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from bot.adapters.console.lines import LineSource
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
-from bot.core.command_line import bind_arguments, split_command_line
+from bot.core.command_line import bind_arguments, find_command, split_command_line
 from bot.core.commands import FieldKind, Form
 from bot.core.delivery import Delivery, Outcome, RateLimits, Sent
 from bot.core.dispatcher import Call, Dispatcher, Prepared, Response
@@ -105,11 +105,7 @@ class ConsoleAdapter:
             if words[0].lower() == "press":
                 await self._press(words[1:])
                 return
-            command, used = self._dispatcher.registry.resolve(words)
-            if command is None:
-                locale = await self._dispatcher.locale_for(self._place)
-                self.show(self._dispatcher.unknown_command(words[0], locale))
-                return
+            command, used = find_command(self._dispatcher.registry, words)
             raw = bind_arguments(command, words[used:])
         except UserError as error:
             self.print_document(doc(error.message), await self._dispatcher.locale_for(self._place))

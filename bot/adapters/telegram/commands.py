@@ -20,7 +20,12 @@ from bot.adapters.telegram.forms import FormFlow
 from bot.adapters.telegram.heldreplies import HeldReplies
 from bot.adapters.telegram.outgoing import Poster
 from bot.adapters.telegram.serial import KeyedLocks
-from bot.core.command_line import bind_arguments, split_command_line
+from bot.core.command_line import (
+    UnknownCommand,
+    bind_arguments,
+    find_command,
+    split_command_line,
+)
 from bot.core.dispatcher import Call, Dispatcher, Response
 from bot.core.errors import UserError
 from bot.core.probe import PlaceProbe
@@ -98,14 +103,14 @@ class CommandRouter:
         try:
             parsed = split_command_line(f"/{name}{rest}")
             assert parsed is not None  # it starts with "/" and a name
-            command, used = self._dispatcher.registry.resolve(parsed.words)
-            if command is None:
-                if addressed:
-                    await self._poster.answer(
-                        incoming, self._dispatcher.unknown_command(name, locale)
-                    )
-                return
+            command, used = find_command(self._dispatcher.registry, parsed.words)
             raw = bind_arguments(command, parsed.words[used:])
+        except UnknownCommand as error:
+            # Another bot's command, unless addressed to Chorus or named like one of ours.
+            if addressed or error.ours:
+                refusal = Response(Reply(doc(error.message), private=True), locale)
+                await self._poster.answer(incoming, refusal)
+            return
         except UserError as error:
             refusal = Response(Reply(doc(error.message), private=True), locale)
             await self._poster.answer(incoming, refusal)

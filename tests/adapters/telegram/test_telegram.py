@@ -392,3 +392,25 @@ async def test_a_refused_token_stops_the_start_without_showing_it(
 
 def delivery(chat_id: str, kind: ChatKind) -> Delivery:
     return Delivery(1, "test", chat_id, kind, Reply((Para((Text("Hello"),)),)), "en")
+
+
+async def test_typos_are_named_with_the_closest_match(telegram: Telegram) -> None:
+    group = await telegram.group()
+    alice = telegram.person(101, "Alice")
+    await telegram.make_admin(group, alice)
+
+    await alice.says('/setup name:"X" timzone:Europe/Paris', group)
+    [option] = await telegram.replies(group)
+    assert option.text == "/setup has no option “timzone”. Did you mean “timezone”?"
+
+    # Ours even unaddressed, since /wave is one of Chorus's commands.
+    await alice.says("/wave craete", group)
+    [subcommand] = await telegram.replies(group)
+    assert subcommand.text == "There is no command /wave craete. Did you mean /wave create?"
+
+    # An unknown name may be another bot's: answered only when addressed to Chorus.
+    await alice.says("/hepl", group)
+    await alice.says("/hepl@ChorusTestBot", group)
+    [command] = await telegram.replies(group)
+    assert command.text == "There is no command /hepl. Did you mean /help?"
+    assert await telegram.unread(group) == []  # the first /hepl, not for Chorus, got nothing

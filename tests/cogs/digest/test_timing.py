@@ -144,3 +144,32 @@ async def test_a_new_zone_for_the_place_moves_the_digest_without_doubling_a_date
     # 13:00 on 31 May in Los Angeles: that date's 09:00 has passed unsent, so it goes now;
     # then 09:00 on 1 June there (16:00 UTC), not 09:00 in Tokyo.
     assert [d.dedupe_key for d in sent] == ["digest:1:2026-05-31", "digest:1:2026-06-01"]
+
+
+async def test_the_next_digest_shown_is_never_one_already_past(world: World) -> None:
+    await world.aki.says("/digest on")
+    await world.aki.says("/digest time 23:00")  # 14:00 UTC
+    world.clock.set(utc("2026-06-01T12:00"))  # 21:00 in Tokyo
+
+    answer = await world.aki.says("/digest time 20:00")  # already past today: sent now
+
+    assert "Mon 1 Jun 2026 20:00" not in answer
+    assert "Today's digest goes out now, late. The next one: Tue 2 Jun 2026 20:00" in answer
+    await world.run(utc("2026-06-01T12:00"), utc("2026-06-01T12:00"), HOUR)
+    assert "Next digest: Tue 2 Jun 2026 20:00 (Asia/Tokyo)" in await world.aki.says("/digest")
+
+
+async def test_the_next_digest_is_tomorrows_once_todays_time_has_passed(world: World) -> None:
+    world.clock.set(utc("2026-06-01T00:00"))  # 09:00 in Tokyo
+    await world.aki.says("/digest time 18:30")
+    await world.aki.says("/digest on")
+    world.clock.set(utc("2026-06-01T13:15"))  # 22:15 in Tokyo; the ticker has not run yet
+
+    shown = await world.aki.says("/digest")
+
+    assert "Mon 1 Jun 2026 18:30" not in shown
+    assert "The next one: Tue 2 Jun 2026 18:30 (Asia/Tokyo)" in shown
+    await world.run(utc("2026-06-01T13:15"), utc("2026-06-01T13:15"), HOUR)
+    shown = await world.aki.says("/digest")
+    assert "Next digest: Tue 2 Jun 2026 18:30 (Asia/Tokyo)" in shown
+    assert "goes out now" not in shown

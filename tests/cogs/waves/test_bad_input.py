@@ -135,3 +135,19 @@ async def test_an_edit_is_checked_like_a_creation_and_changes_nothing_when_refus
     assert "“Reminders”: “1h” is given twice" in await world.alice.says(
         '/wave edit 1 reminders:"1h,1h"'
     )
+
+
+async def test_refused_waves_do_not_spend_the_days_quota(world: World) -> None:
+    for _ in range(10):
+        assert "has already passed" in await create(world, when="2026-05-01 20:00")
+
+    for _ in range(10):
+        assert "reached the limit" not in await create(world)
+    refused = await create(world)
+
+    # Ten a day, counted from midnight UTC: the next window opens at 02:00 in Paris. Said
+    # before the form, so that nobody types a wave that could not be created.
+    assert refused == (
+        "You have reached the limit for now. You can try again after Tue 2 Jun 2026 02:00"
+        " (Europe/Paris)."
+    )
