@@ -23,8 +23,6 @@ from bot.core.commands import (
     CampaignRole,
     Command,
     Context,
-    FieldKind,
-    FormField,
     Permission,
     Quota,
     Scope,
@@ -32,13 +30,14 @@ from bot.core.commands import (
 from bot.core.context_loader import ContextLoader
 from bot.core.doorbell import Doorbell
 from bot.core.errors import (
+    FieldRefused,
     PermissionDenied,
     QuotaExceeded,
     UserError,
     refuse,
     storage_refusal,
 )
-from bot.core.options import clean_text
+from bot.core.forms import check_answers
 from bot.core.probe import AlwaysAllowed, PlaceProbe
 from bot.core.registry import Registry
 from bot.core.replies import Reply
@@ -78,10 +77,16 @@ class Prepared:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A reply and the language to render it in (the place's, else the default)."""
+    """A reply and the language to render it in (the place's, else the default).
+
+    `refused` marks a refusal (or an incident): nothing was done, so an adapter that took
+    a form's answers hands them back; `field` is the form field the refusal names, if any.
+    """
 
     reply: Reply
     locale: str
+    refused: bool = False
+    field: str | None = None
 
 
 class Dispatcher:
@@ -155,11 +160,8 @@ class Dispatcher:
         try:
             values = dict(prepared.values)
             if call.command.form is not None:
-                answers = answers or {}
-                for form_field in call.command.form.fields:
-                    values[form_field.name] = self.check_answer(
-                        form_field, answers.get(form_field.name, "")
-                    )
+                form, context = call.command.form, prepared.context
+                values.update(check_answers(form, answers or {}, context, prepared.values))
             taken = await self._take_quota(prepared)
             try:
                 reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
@@ -179,28 +181,6 @@ class Dispatcher:
         if isinstance(prepared, Response):
             return prepared
         return await self.execute(prepared, answers)
-
-    def check_answer(self, form_field: FormField, raw: str) -> str:
-        """One form answer, cleaned and checked; a `UserError` names the field."""
-        text = clean_text(raw, multiline=form_field.kind is FieldKind.LONG)
-        if form_field.kind is FieldKind.CHOICE:
-            allowed = [value for value, _label in form_field.choices]
-            if text.lower() not in allowed:
-                raise UserError(
-                    msg("form.bad_choice", field=form_field.label, choices=", ".join(allowed))
-                )
-            return text.lower()
-        if not text:
-            if form_field.required:
-                raise UserError(msg("form.required", field=form_field.label))
-            return ""
-        if len(text) < form_field.min_length:
-            raise UserError(
-                msg("form.too_short", field=form_field.label, min=form_field.min_length)
-            )
-        if len(text) > form_field.max_length:
-            raise UserError(msg("form.too_long", field=form_field.label, max=form_field.max_length))
-        return text
 
     # --- buttons ---------------------------------------------------------------------
     async def press(
@@ -323,7 +303,8 @@ class Dispatcher:
         return self._refusal(refuse("error.unknown_command", command=name), locale)
 
     def _refusal(self, error: UserError, locale: str) -> Response:
-        return Response(Reply(doc(error.message), private=True), locale)
+        field = error.field if isinstance(error, FieldRefused) else None
+        return Response(Reply(doc(error.message), private=True), locale, refused=True, field=field)
 
     def _incident(self, call: Call, stage: str) -> Response:
         if (known := storage_refusal(sys.exception())) is not None:
@@ -333,7 +314,9 @@ class Dispatcher:
         incident = _incident_id()
         log.exception("incident %s: /%s failed during %s", incident, call.command.path, stage)
         return Response(
-            Reply(doc(msg("error.incident", id=incident)), private=True), self._default_locale
+            Reply(doc(msg("error.incident", id=incident)), private=True),
+            self._default_locale,
+            refused=True,
         )
 
     def _locale(self, context: Context) -> str:

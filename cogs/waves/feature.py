@@ -9,7 +9,7 @@ zone, repetition, reminders, grace window, pledge threshold and deadline, and a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +18,6 @@ from bot.core.commands import (
     ButtonAction,
     Command,
     Context,
-    FieldKind,
-    Form,
-    FormField,
     Permission,
     Quota,
 )
@@ -29,23 +26,20 @@ from bot.core.options import Choice, ChoiceOption, IntegerOption, TextOption, Ti
 from bot.core.replies import Button, Reply
 from bot.core.richtext import Block, Bullets, Inline, Moment, Msg, Para, Quote, Text, msg
 from cogs.waves import messages as say
-from cogs.waves.drafts import DraftRules, read_edit, read_new
-from cogs.waves.inputs import PLEDGE_CAP, REPEATS, read_link
+from cogs.waves.drafts import CreateChecks, DraftRules, create_form, read_edit, read_new
+from cogs.waves.inputs import (
+    PLEDGE_CAP,
+    REPEATS,
+    ReadOption,
+    read_days,
+    read_link,
+    read_offsets,
+)
 from cogs.waves.service import WaveService
 from cogs.waves.timeparse import When
 from storage.repositories.waves import Wave
 from storage.unit import Tx
 
-CREATE_FORM = Form(
-    msg("wave.form.title"),
-    (
-        FormField("title", msg("wave.form.name"), min_length=2, max_length=80),
-        FormField("when", msg("wave.form.when"), min_length=3, max_length=80),
-        FormField("networks", msg("wave.form.networks"), required=False, max_length=200),
-        FormField("brief", msg("wave.form.brief"), FieldKind.LONG, required=False, max_length=500),
-        FormField("texts", msg("wave.form.texts"), FieldKind.LONG, required=False, max_length=4000),
-    ),
-)
 # "Waves per organiser" (DESIGN §4): a quota kept in the database.
 CREATE_QUOTA = Quota("wave.create", limit=10, window_seconds=24 * 3600)
 
@@ -58,14 +52,16 @@ class Waves:
     def __init__(self, service: WaveService, rules: DraftRules) -> None:
         self._service = service
         self._rules = rules
+        self._form = create_form(CreateChecks(rules))
 
     def commands(self) -> Sequence[Command]:
         wave_id = IntegerOption(
             name="id", help=msg("wave.option.id"), min_value=1, max_value=2**31 - 1
         )
         zone = TimeZoneOption(name="timezone", help=msg("wave.option.timezone"), required=False)
-        reminders = _text("reminders", 60)
-        link = _text("link", 500)
+        # Read as soon as they are typed: a bad one is refused before the form opens.
+        reminders = _text("reminders", 60, reader=read_offsets)
+        link = _text("link", 500, reader=read_link)
         pledge_by = _text("pledge_by", 80)
         return (
             Command(
@@ -80,7 +76,7 @@ class Waves:
                         required=False,
                         choices=tuple(Choice(r, msg(f"wave.repeat.{r}")) for r in REPEATS),
                     ),
-                    _text("days", 60),
+                    _text("days", 60, reader=read_days),
                     reminders,
                     IntegerOption(
                         name="grace",
@@ -100,7 +96,7 @@ class Waves:
                     link,
                 ),
                 permission=Permission.ORGANISER,
-                form=CREATE_FORM,
+                form=self._form,
                 quota=CREATE_QUOTA,
             ),
             Command("wave list", msg("wave.help.list"), self.list_waves, default=True),
@@ -353,13 +349,16 @@ def read_posted_link(raw: str) -> str:
     return read_link(raw, field="posted_link")
 
 
-def _text(name: str, maximum: int, *, minimum: int = 1) -> TextOption:
-    return TextOption(
+def _text(
+    name: str, maximum: int, *, minimum: int = 1, reader: Callable[[str], object] | None = None
+) -> TextOption:
+    return ReadOption(
         name=name,
         help=msg(f"wave.option.{name}"),
         required=False,
         min_length=minimum,
         max_length=maximum,
+        reader=reader,
     )
 
 

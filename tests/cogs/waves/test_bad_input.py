@@ -151,3 +151,42 @@ async def test_refused_waves_do_not_spend_the_days_quota(world: World) -> None:
         "You have reached the limit for now. You can try again after Tue 2 Jun 2026 02:00"
         " (Europe/Paris)."
     )
+
+
+async def test_a_bad_time_and_texts_too_long_are_asked_again_alone_before_the_form_closes(
+    world: World,
+) -> None:
+    answer = await world.alice.says(
+        "/wave create",
+        "Friday push",
+        "someday soon",
+        "2026-06-05 20:00",
+        "x bluesky #keep4o",
+        "Tell how 4o helps you",
+        X_TOO_LONG,
+        TEXTS,
+    )
+
+    when, _, rest = answer.partition("“When”: “someday soon” has no time of day")
+    assert "Networks and hashtags" not in when  # refused as soon as it was answered
+    assert "“Suggested posts”: Text 1, with its hashtags and link, is 281 characters" in rest
+    assert "Wave #1 Friday push is scheduled" in rest
+    async with world.db.read() as tx:
+        assert await tx.waves.texts(1) == TEXTS.split("\n")
+
+
+@pytest.mark.parametrize(
+    ("options", "refusal"),
+    [
+        ('reminders:"24h,-1h"', "“Reminders”: “-1h” is negative"),
+        ("link:http://example.com/petition", "“Link”: “http://example.com/petition” cannot be"),
+        ("repeat:weekly days:fri,someday", "“Days”: “someday”"),
+    ],
+)
+async def test_a_bad_option_is_refused_before_the_form_opens(
+    world: World, options: str, refusal: str
+) -> None:
+    answer = await world.alice.says(f"/wave create {options}", "Friday push")
+
+    assert refusal in answer
+    assert "New posting wave" not in answer  # no form was opened to type into
