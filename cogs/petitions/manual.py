@@ -104,6 +104,8 @@ class ManualCounts:
         """Take back the last count set by hand and the milestones it announced (organisers)."""
         if args.text("confirm") == "yes":
             return _undone(await self._corrections.undo(context, None))
+        if args.text("confirm"):  # a group of digits only a count's tail may carry
+            raise refuse("option.bad_choice", option="confirm", choices="yes")
         _campaign, place = joined(context)
         plan = await self._corrections.plan(context)
         reading = plan.reading

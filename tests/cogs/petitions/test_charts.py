@@ -9,8 +9,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import Core
+from bot.core.actors import Platform
+from bot.core.outbox.compose import budget_for
 from cogs.petitions.chart import ChartPainter, ChartText, Mark, build_figure
 from cogs.petitions.trend import Point
+from storage.database import Database
+from tests.cogs.digest.support import Meet, campaign
+from tests.fakes import FakeClock
 
 END = datetime(2026, 6, 30, 10, 0, tzinfo=UTC)  # 22:00 in Auckland, 03:00 in Los Angeles
 
@@ -92,3 +97,31 @@ async def test_one_chart_is_drawn_at_a_time_whoever_asks() -> None:
 def test_the_petitions_and_the_digest_draw_with_the_one_painter(core: Core) -> None:
     assert core.petitions.cog.painter is core.painter
     assert core.digest.composer.painter is core.painter
+
+
+async def test_the_digest_chart_counts_days_in_each_places_zone(
+    core: Core, db: Database, clock: FakeClock, meet: Meet
+) -> None:
+    world = await campaign(core, db, clock, meet)  # Tokyo on Telegram, Los Angeles on Discord
+    await world.aki.says("/digest chart on")
+    await world.lee.says("/digest chart on")
+    await world.signatures(
+        *[
+            (datetime(2026, 5, 25, tzinfo=UTC) + timedelta(hours=6 * n), 1000 + 37 * n)
+            for n in range(28)
+        ]
+    )
+    clock.set(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+    charts = []
+    for external_id in ("-1001", "555"):
+        place = await world.place(external_id)
+        draft = await core.digest.composer.draft(
+            place.id, "2026-06-01", budget_for(Platform.TELEGRAM), sending=False
+        )
+        assert draft is not None
+        assert draft.reply is not None
+        assert draft.reply.attachment is not None
+        charts.append(draft.reply.attachment.data)
+
+    # The same campaign, data and language: only the days, at each place's midnight, differ.
+    assert charts[0] != charts[1]

@@ -216,6 +216,7 @@ async def test_undo_is_for_organisers_within_the_set_time(
 ) -> None:
     alice = await start_campaign(meet)
     assert "There is no count set by hand to take back." in await alice.says("/signatures undo")
+    assert "“confirm” must be one of: yes." in await alice.says("/signatures undo confirm:000")
     await alice.says("/signatures set 900")
     bob = meet(person(Platform.TELEGRAM, "2"), group(Platform.TELEGRAM, "-1001"))
     assert "Only the campaign's organisers" in await bob.says("/signatures undo confirm:yes")
@@ -290,3 +291,25 @@ async def test_an_undo_keeps_the_milestones_other_sources_are_past(
     assert [r.dedupe_key for r in await milestone_rows(db) if ":25000:" in r.dedupe_key] == [
         "milestone:1:25000:1"
     ]
+
+
+async def test_an_undo_waits_for_announcements_on_their_way_but_not_for_abandoned_ones(
+    meet: Meet, db: Database, clock: FakeClock
+) -> None:
+    alice = await start_campaign(meet)
+    await alice.says("/signatures set 900")
+    await alice.says("/signatures set 1200")
+    async with db.transaction() as tx:  # a sender has taken the announcement
+        [taken] = await tx.outbox.claim("telegram", "sender-a", clock.now(), 60, 10)
+
+    busy = await alice.says("/signatures undo confirm:yes")
+
+    assert "being sent right now: try again in a minute" in busy
+    assert "Signatures: 1,200" in await alice.says("/signatures")
+    clock.advance(seconds=61)  # that sender died: nobody holds the row any more
+    assert "The 1,000 milestone is withdrawn" in await alice.says("/signatures undo confirm:yes")
+    async with db.transaction() as tx:
+        assert await tx.outbox.mark_sent(taken.id, "sender-a", "m1", clock.now()) is False
+        row = await tx.outbox.get(taken.id)
+    assert row is not None
+    assert row.status == "cancelled"
