@@ -145,6 +145,30 @@ async def test_a_compressed_page_is_capped_at_its_size_once_decompressed() -> No
     assert "The page is larger than 2,000,000 bytes." in rendered(refused.value)
 
 
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("http://" + "a" * 64 + ".example/", ".example/” is not a web address."),
+        ("ftp://petition.example/", "Only http and https addresses can be read, not ftp."),
+    ],
+)
+async def test_a_redirect_to_no_address_is_refused_naming_it(location: str, reason: str) -> None:
+    async def public_dns(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    def moved(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": location})
+
+    fetcher = Fetcher(
+        allow_private=False, resolver=public_dns, transport=httpx.MockTransport(moved)
+    )
+
+    with pytest.raises(SourceError) as refused:
+        await fetcher.read(SourceSpec("json", "http://petition.example/", "/count"))
+
+    assert reason in rendered(refused.value)
+
+
 async def test_organisers_in_a_chat_cannot_reach_a_private_address(
     meet: Meet, core: Core, db: Database, settings: object, tmp_path: object
 ) -> None:

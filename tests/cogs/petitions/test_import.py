@@ -178,6 +178,7 @@ def test_the_source_name_has_the_limits_it_has_in_chat(
     too_long = import_file(csv, "--source", "s" * 10_000)
     blank = import_file(csv, "--source", "\u200b \u202e")
     no_campaign = import_file(csv, "--campaign", "7")
+    past_any_id = import_file(csv, "--campaign", str(10**30))
     clean = import_file(csv, "--source", "\u202epaper\u200b ")
 
     assert too_long == (
@@ -186,6 +187,10 @@ def test_the_source_name_has_the_limits_it_has_in_chat(
     )
     assert blank == (EXIT_BAD_OPTION, ["--source needs a name. Nothing imported."])
     assert no_campaign == (EXIT_BAD_OPTION, ["There is no campaign 7. Nothing imported."])
+    assert past_any_id == (
+        EXIT_BAD_OPTION,
+        [f"There is no campaign {10**30}. Nothing imported."],
+    )
     assert clean[0] == 0
     assert asyncio.run(source_names(home)) == ["paper"]
     # The chat commands that name a source allow exactly as many characters.
