@@ -346,7 +346,7 @@ async def test_menus_are_published_for_each_audience(telegram: Telegram) -> None
     assert "setup" not in names["all_group_chats"]
     assert "grouponly" not in names["all_private_chats"]
     campaign = next(c for c in by_scope["all_group_chats"] if c["command"] == "campaign")
-    assert campaign["description"].endswith("(also: show, set, invite, invites, revoke)")
+    assert campaign["description"].endswith("(also: show, set, invite, invites, revoke, outbox)")
 
 
 async def test_posting_rights_are_checked_where_announcements_go(telegram: Telegram) -> None:
