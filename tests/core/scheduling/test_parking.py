@@ -15,6 +15,7 @@ from bot.core.render import PlainRenderer
 from bot.core.replies import reply_from_data
 from bot.core.scheduling import Fired, Ticker, reschedule
 from storage.database import Database
+from storage.errors import DatabaseFull
 from storage.records import Schedule
 from storage.schema import outbox, schedules
 from storage.unit import Tx
@@ -242,7 +243,7 @@ async def test_a_database_failure_rolls_the_whole_tick_back_and_the_retry_writes
     other = await add_schedule(db, clock.now(), DAILY_14, kind="disk")
     now = clock.advance(hours=1, minutes=5)
 
-    with pytest.raises(OperationalError):
+    with pytest.raises(DatabaseFull):
         await ticker.tick(now)
 
     assert await occurrences(db, good) == []
