@@ -79,7 +79,12 @@ class FieldKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class FormField:
-    """One question of a form."""
+    """One question of a form.
+
+    `check` is the field's own rule beyond length and choices (no link in a title, a time
+    that can be read): it runs as soon as the field is answered, before the form closes, on
+    every platform, and refuses by raising a `UserError` whose one line names the field.
+    """
 
     name: str
     label: Msg
@@ -88,6 +93,7 @@ class FormField:
     min_length: int = 1
     max_length: int = 100
     choices: tuple[tuple[str, Msg], ...] = ()
+    check: FieldCheck | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,18 @@ class Context:
     probe: PlaceProbe
 
 
+@dataclass(frozen=True, slots=True)
+class FormInput:
+    """What a field's `check` may look at: the invocation's context, and in `args` the
+    command's options with the answers to the fields before this one (cleaned)."""
+
+    context: Context
+    args: Arguments
+
+
+# A field's own rule: the answer (cleaned, not empty) and what surrounds it; a refusal is a
+# `UserError` naming the field.
+FieldCheck = Callable[[str, FormInput], None]
 Handler = Callable[[Context, Arguments], Awaitable[Reply]]
 # Checks a command with a form makes before the form is shown (raising `UserError`).
 Precheck = Callable[[Context], Awaitable[None]]

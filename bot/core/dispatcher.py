@@ -22,15 +22,14 @@ from bot.core.commands import (
     CampaignRole,
     Command,
     Context,
-    FieldKind,
     FormField,
     Permission,
     Scope,
 )
 from bot.core.context_loader import ContextLoader
 from bot.core.doorbell import Doorbell
-from bot.core.errors import PermissionDenied, QuotaExceeded, UserError, refuse
-from bot.core.options import clean_text
+from bot.core.errors import FieldRefused, PermissionDenied, QuotaExceeded, UserError, refuse
+from bot.core.forms import check_answers, clean_answer
 from bot.core.probe import AlwaysAllowed, PlaceProbe
 from bot.core.registry import Registry
 from bot.core.replies import Reply
@@ -70,10 +69,16 @@ class Prepared:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """A reply and the language to render it in (the place's, else the default)."""
+    """A reply and the language to render it in (the place's, else the default).
+
+    `refused` marks a refusal (or an incident): nothing was done, so an adapter that took
+    a form's answers hands them back; `field` is the form field the refusal names, if any.
+    """
 
     reply: Reply
     locale: str
+    refused: bool = False
+    field: str | None = None
 
 
 class Dispatcher:
@@ -145,11 +150,8 @@ class Dispatcher:
         try:
             values = dict(prepared.values)
             if call.command.form is not None:
-                answers = answers or {}
-                for form_field in call.command.form.fields:
-                    values[form_field.name] = self.check_answer(
-                        form_field, answers.get(form_field.name, "")
-                    )
+                form, context = call.command.form, prepared.context
+                values.update(check_answers(form, answers or {}, context, prepared.values))
             await self._take_quota(call)
             reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
         except UserError as error:
@@ -166,26 +168,9 @@ class Dispatcher:
         return await self.execute(prepared, answers)
 
     def check_answer(self, form_field: FormField, raw: str) -> str:
-        """One form answer, cleaned and checked; a `UserError` names the field."""
-        text = clean_text(raw, multiline=form_field.kind is FieldKind.LONG)
-        if form_field.kind is FieldKind.CHOICE:
-            allowed = [value for value, _label in form_field.choices]
-            if text.lower() not in allowed:
-                raise UserError(
-                    msg("form.bad_choice", field=form_field.label, choices=", ".join(allowed))
-                )
-            return text.lower()
-        if not text:
-            if form_field.required:
-                raise UserError(msg("form.required", field=form_field.label))
-            return ""
-        if len(text) < form_field.min_length:
-            raise UserError(
-                msg("form.too_short", field=form_field.label, min=form_field.min_length)
-            )
-        if len(text) > form_field.max_length:
-            raise UserError(msg("form.too_long", field=form_field.label, max=form_field.max_length))
-        return text
+        """One form answer, cleaned and held to its length or choices (see `bot.core.forms`
+        for its own check); a `FieldRefused` names the field."""
+        return clean_answer(form_field, raw)
 
     # --- buttons ---------------------------------------------------------------------
     async def press(
@@ -272,13 +257,16 @@ class Dispatcher:
         return self._refusal(refuse("error.unknown_command", command=name), locale)
 
     def _refusal(self, error: UserError, locale: str) -> Response:
-        return Response(Reply(doc(error.message), private=True), locale)
+        field = error.field if isinstance(error, FieldRefused) else None
+        return Response(Reply(doc(error.message), private=True), locale, True, field)
 
     def _incident(self, call: Call, stage: str) -> Response:
         incident = _incident_id()
         log.exception("incident %s: /%s failed during %s", incident, call.command.path, stage)
         return Response(
-            Reply(doc(msg("error.incident", id=incident)), private=True), self._default_locale
+            Reply(doc(msg("error.incident", id=incident)), private=True),
+            self._default_locale,
+            refused=True,
         )
 
     def _locale(self, context: Context) -> str:

@@ -17,10 +17,11 @@ from typing import TextIO
 from bot.adapters.console.lines import LineSource
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
 from bot.core.command_line import bind_arguments, split_command_line
-from bot.core.commands import FieldKind, Form
+from bot.core.commands import Arguments, FieldKind, Form, FormInput
 from bot.core.delivery import Delivery, Outcome, RateLimits, Sent
 from bot.core.dispatcher import Call, Dispatcher, Prepared, Response
 from bot.core.errors import UserError
+from bot.core.forms import check_field, resume_at
 from bot.core.i18n import Catalogues
 from bot.core.render import PlainRenderer
 from bot.core.replies import Button, Reply
@@ -114,46 +115,69 @@ class ConsoleAdapter:
         except UserError as error:
             self.print_document(doc(error.message), await self._dispatcher.locale_for(self._place))
             return
-        prepared = await self._dispatcher.prepare(
-            Call(self._actor, self._place, command, raw.named)
-        )
+        call = Call(self._actor, self._place, command, raw.named)
+        prepared = await self._dispatcher.prepare(call)
         if isinstance(prepared, Response):
             self.show(prepared)
             return
-        answers: dict[str, str] | None = None
-        if command.form is not None:
-            answers = await self._ask(command.form, prepared)
-            if answers is None:
-                self.print_document(doc(msg("form.cancelled")), self._locale(prepared))
-                return
-        self.show(await self._dispatcher.execute(prepared, answers))
+        if command.form is None:
+            self.show(await self._dispatcher.execute(prepared))
+            return
+        await self._fill(command.form, prepared)
 
-    async def _ask(self, form: Form, prepared: Prepared) -> dict[str, str] | None:
-        """Ask each field in turn; a bad answer is explained and asked again."""
+    async def _fill(self, form: Form, prepared: Prepared) -> None:
+        """Ask the form, then submit it; a refusal asks its field again, the other answers
+        kept, and submits again, until it is accepted or /cancel leaves."""
         locale = self._locale(prepared)
         self.print_document(doc(form.title, msg("form.cancel_hint")), locale)
         answers: dict[str, str] = {}
-        for form_field in form.fields:
-            while True:
-                question = [form_field.label]
-                if form_field.kind is FieldKind.CHOICE:
-                    question.append(
-                        msg("form.choices", choices=", ".join(v for v, _ in form_field.choices))
-                    )
-                elif not form_field.required:
-                    question.append(msg("form.optional"))
-                self.print_document(doc(*question), locale)
-                answer = await self._reader.next()
-                if answer is None or answer.strip().lower() == "/cancel":
-                    return None
-                try:
-                    self._dispatcher.check_answer(form_field, answer)
-                except UserError as error:
-                    self.print_document(doc(error.message), locale)
-                    continue
-                answers[form_field.name] = answer
-                break
-        return answers
+        for index in range(len(form.fields)):
+            if not await self._ask(form, index, prepared, answers):
+                self.print_document(doc(msg("form.cancelled")), locale)
+                return
+        while True:
+            response = await self._dispatcher.execute(prepared, answers)
+            self.show(response)
+            if not response.refused:
+                return
+            # Checked afresh: time passed, and the caller's rights may have changed.
+            again = await self._dispatcher.prepare(prepared.call, answered=True)
+            if isinstance(again, Response):
+                self.show(again)
+                return
+            prepared = again
+            if not await self._ask(form, resume_at(form, response.field), prepared, answers):
+                self.print_document(doc(msg("form.cancelled")), locale)
+                return
+
+    async def _ask(
+        self, form: Form, index: int, prepared: Prepared, answers: dict[str, str]
+    ) -> bool:
+        """Ask field `index` until its answer passes its checks (then kept, cleaned, in
+        `answers`); False when the person cancels (or input ends)."""
+        locale = self._locale(prepared)
+        context = prepared.context
+        form_field = form.fields[index]
+        earlier = {f.name: answers[f.name] for f in form.fields[:index] if f.name in answers}
+        around = FormInput(context, Arguments({**prepared.values, **earlier}, context.actor))
+        while True:
+            question = [form_field.label]
+            if form_field.kind is FieldKind.CHOICE:
+                question.append(
+                    msg("form.choices", choices=", ".join(v for v, _ in form_field.choices))
+                )
+            elif not form_field.required:
+                question.append(msg("form.optional"))
+            self.print_document(doc(*question), locale)
+            answer = await self._reader.next()
+            if answer is None or answer.strip().lower() == "/cancel":
+                return False
+            try:
+                answers[form_field.name] = check_field(form_field, answer, around)
+            except UserError as error:
+                self.print_document(doc(error.message), locale)
+                continue
+            return True
 
     async def _press(self, words: tuple[str, ...]) -> None:
         locale = await self._dispatcher.locale_for(self._place)

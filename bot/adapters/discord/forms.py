@@ -1,4 +1,9 @@
-"""Forms as Discord modals: shown as the first response, checked on submit, retried on error."""
+"""Forms as Discord modals: shown as the first response, checked on submit, retried on error.
+
+Every refusal of a submitted form (a field's check, or the handler's once the answers are in)
+comes back privately with a "Try again" button whose press reopens the modal with what was
+typed: a modal can only be the first response to an interaction, so the press is the way.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,12 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.interactions import Bridge, place_of
-from bot.adapters.discord.render import DiscordRenderer
 from bot.core.commands import Command, FieldKind, FormField
 from bot.core.dispatcher import Response
-from bot.core.errors import UserError
 from bot.core.i18n import DEFAULT_LOCALE, Translator
 from bot.core.render import PlainRenderer
 from bot.core.replies import Reply
-from bot.core.richtext import Msg, Quote, Text, doc, msg
+from bot.core.richtext import Quote, Text, doc, msg
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +87,8 @@ class Forms:
         raw: Mapping[str, str],
         answers: Mapping[str, str],
     ) -> None:
-        """Answers are checked first: a bad one comes back with a "Try again" button."""
-        assert command.form is not None
+        """Run the command with the answers; a refusal comes back with "Try again"."""
         dispatcher = self._bridge.dispatcher
-        for form_field in command.form.fields:
-            try:
-                dispatcher.check_answer(form_field, answers.get(form_field.name, ""))
-            except UserError as error:
-                await self._offer_retry(interaction, command, raw, answers, error.message)
-                return
 
         async def run() -> Response:
             # Checked again: the submit may come long after the modal was opened.
@@ -102,27 +98,14 @@ class Forms:
                 return prepared
             return await dispatcher.execute(prepared, answers)
 
-        await self._bridge.respond(interaction, run())
+        def retry(response: Response) -> discord.ui.View | None:
+            if not response.refused:
+                return None
+            translator = self._bridge.catalogues.translator(response.locale)
+            label = PlainRenderer(translator).message(msg("discord.try_again"))
+            return RetryView(self, command, raw, answers, label)
 
-    async def _offer_retry(
-        self,
-        interaction: discord.Interaction,
-        command: Command,
-        raw: Mapping[str, str],
-        answers: Mapping[str, str],
-        reason: Msg,
-    ) -> None:
-        locale = await self._bridge.dispatcher.locale_for(place_of(interaction))
-        translator = self._bridge.catalogues.translator(locale)
-        content = DiscordRenderer(translator).render(doc(reason))
-        label = PlainRenderer(translator).message(msg("discord.try_again"))
-        view = RetryView(self, command, raw, answers, label)
-        await interaction.response.send_message(
-            content,
-            ephemeral=True,
-            view=view,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        await self._bridge.respond(interaction, run(), retry)
 
     async def rescue(self, interaction: discord.Interaction) -> None:
         """A submit for a form Chorus no longer knows (it restarted, or an hour passed).

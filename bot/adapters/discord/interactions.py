@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import discord
@@ -112,14 +112,18 @@ class Bridge:
 
     # --- answering -------------------------------------------------------------------
     async def respond(
-        self, interaction: discord.Interaction, work: Coroutine[Any, Any, Response]
+        self,
+        interaction: discord.Interaction,
+        work: Coroutine[Any, Any, Response],
+        view_for: Callable[[Response], discord.ui.View | None] | None = None,
     ) -> None:
         """Answer with the outcome of `work`, deferring first if it is not done in time.
 
         Quick work (most of it) is answered directly, so the reply is ephemeral exactly
         when it is private. Slow work is deferred: a command as an ephemeral "thinking"
         message (a public reply then replaces it with a new message, so nothing private is
-        ever shown in public by mistake), a button press silently.
+        ever shown in public by mistake), a button press silently. `view_for` may give the
+        answer a view of the adapter's own (a form's "Try again").
         """
         task = asyncio.ensure_future(work)
         try:
@@ -130,8 +134,9 @@ class Bridge:
             response = await task
         finally:
             task.cancel()
+        view = view_for(response) if view_for is not None else None
         try:
-            await self.send(interaction, response, deferred=deferred)
+            await self.send(interaction, response, deferred=deferred, view=view)
         except discord.HTTPException as error:
             # Usually 10062 (too late: the interaction expired) or 40060 (already answered).
             log.warning(
@@ -153,7 +158,12 @@ class Bridge:
         return True
 
     async def send(
-        self, interaction: discord.Interaction, response: Response, *, deferred: bool = False
+        self,
+        interaction: discord.Interaction,
+        response: Response,
+        *,
+        deferred: bool = False,
+        view: discord.ui.View | None = None,
     ) -> None:
         """Send a reply: pages of at most 2000 characters, buttons and file on the last.
 
@@ -163,6 +173,8 @@ class Bridge:
         translator = self.catalogues.translator(response.locale)
         pages = DiscordRenderer(translator).pages(reply.body)
         extras = self.extras(reply, response.locale)
+        if view is not None:
+            extras["view"] = view
         private = reply.private
         if deferred and not private and interaction.type is not discord.InteractionType.component:
             # The deferred "thinking" message is ephemeral; the first followup would become

@@ -3,11 +3,13 @@
 From a group, a form command answers with a button that opens the private chat through a
 deep link (`t.me/<bot>?start=<token>`); the token stands, in the database, for the command,
 its options, the group and the user, and works once, for that user, for 30 minutes. From a
-private chat the conversation starts at once. Each answer is checked as it arrives and a bad
-one is asked again with the reason; /cancel leaves; /skip leaves an optional field empty; a
-form left unanswered for 30 minutes expires. The conversation is kept in the database, so a
-restart does not lose it. When the last answer arrives the command is checked again (the
-user's rights may have changed) and run as if typed in the group.
+private chat the conversation starts at once. Each answer is checked as it arrives (its
+length, and its field's own check) and a bad one is asked again with the reason; /cancel
+leaves; /skip leaves an optional field empty; a form left unanswered for 30 minutes expires.
+The conversation is kept in the database, so a restart does not lose it. When the last answer
+arrives the command is checked again (the user's rights may have changed) and run as if typed
+in the group. Should it still be refused, the conversation goes on: the refused field (else
+the last one) is asked again, every other answer kept, and answering it submits again.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from bot.adapters.telegram.admins import Administrators, Incoming
 from bot.adapters.telegram.outgoing import Markup, Poster
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
 from bot.core.clock import Clock
-from bot.core.commands import Command, FieldKind, Form
+from bot.core.commands import Arguments, Command, FieldKind, Form, FormInput
 from bot.core.dispatcher import Call, Dispatcher, Prepared, Response
 from bot.core.errors import UserError
+from bot.core.forms import check_field, resume_at
 from bot.core.probe import PlaceProbe
 from bot.core.replies import Reply
-from bot.core.richtext import Block, Msg, doc, msg
+from bot.core.richtext import Block, Document, Msg, doc, msg
 from storage.database import Database
 
 LINK_KIND = "form_link"
@@ -75,6 +78,14 @@ class Conversation:
     locale: str
     deadline: datetime
     answers: dict[str, str] = field(default_factory=dict)
+    # The field asked again after the submitted form was refused; its answer submits again.
+    again: str | None = None
+
+    def position(self, form: Form) -> int:
+        """The index of the question being asked."""
+        if self.again is not None:
+            return resume_at(form, self.again)
+        return len(self.answers)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -84,6 +95,7 @@ class Conversation:
             "locale": self.locale,
             "deadline": self.deadline.isoformat(),
             "answers": self.answers,
+            "again": self.again,
         }
 
     @classmethod
@@ -95,6 +107,7 @@ class Conversation:
             locale=str(data["locale"]),
             deadline=datetime.fromisoformat(data["deadline"]),
             answers={str(k): str(v) for k, v in data.get("answers", {}).items()},
+            again=str(data["again"]) if data.get("again") else None,
         )
 
 
@@ -220,26 +233,36 @@ class FormFlow:
             expired = msg("telegram.form_expired", minutes=self.minutes, command=command.path)
             await self._poster.answer(incoming, _say(conversation.locale, expired))
             return True
-        question = form.fields[len(conversation.answers)]
+        index = conversation.position(form)
+        question = form.fields[index]
         if text is None and question.required:
-            error: Msg | None = msg("form.required", field=question.label)
-        else:
-            try:
-                self._dispatcher.check_answer(question, text or "")
-                error = None
-            except UserError as refusal:
-                error = refusal.message
-        if error is not None:
-            await self._ask(incoming, form, conversation, error)
+            await self._ask(
+                incoming, form, conversation, doc(msg("form.required", field=question.label))
+            )
             return True
-        conversation.answers[question.name] = text or ""
+        prepared = await self._prepare(incoming, conversation, command)
+        if isinstance(prepared, Response):
+            # Refused now (rights changed): said, and the answers kept for a later try.
+            await self._poster.answer_in(incoming.chat_id, prepared)
+            return True
+        earlier = {f.name: conversation.answers[f.name] for f in form.fields[:index]}
+        context = prepared.context
+        around = FormInput(context, Arguments({**prepared.values, **earlier}, context.actor))
+        try:
+            answer = check_field(question, text or "", around)
+        except UserError as refusal:
+            await self._ask(incoming, form, conversation, doc(refusal.message))
+            return True
+        conversation.answers[question.name] = answer
         conversation.deadline = now + self._ttl
-        if len(conversation.answers) < len(form.fields):
+        if conversation.again is None and len(conversation.answers) < len(form.fields):
             await self._save(incoming.user_id, conversation)
             await self._ask(incoming, form, conversation)
             return True
+        conversation.again = None
+        # Forgotten while it is submitted: a second message then cannot submit it twice.
         await self._forget(incoming.user_id)
-        await self._submit(incoming, conversation, command)
+        await self._submit(incoming, conversation, command, form)
         return True
 
     async def cancel(self, incoming: Incoming) -> None:
@@ -253,11 +276,16 @@ class FormFlow:
             await self._poster.document(incoming.chat_id, doc(said), locale, ReplyKeyboardRemove())
 
     async def _ask(
-        self, incoming: Incoming, form: Form, conversation: Conversation, error: Msg | None = None
+        self,
+        incoming: Incoming,
+        form: Form,
+        conversation: Conversation,
+        said: Document = (),
     ) -> None:
-        index = len(conversation.answers)
+        """The current question, after what must be `said` first (why it is asked again)."""
+        index = conversation.position(form)
         question = form.fields[index]
-        blocks: list[Block | Msg] = [error] if error is not None else []
+        blocks: list[Block | Msg] = list(said)
         total = len(form.fields)
         blocks.append(
             msg("telegram.form_step", step=index + 1, total=total, question=question.label)
@@ -271,10 +299,10 @@ class FormFlow:
             blocks.append(msg("telegram.form_optional"))
         await self._poster.document(incoming.chat_id, doc(*blocks), conversation.locale, markup)
 
-    async def _submit(
+    async def _prepare(
         self, incoming: Incoming, conversation: Conversation, command: Command
-    ) -> None:
-        """Run the command where it was called, re-checking the caller's rights now."""
+    ) -> Prepared | Response:
+        """The command as called in its place, with the caller's rights there now."""
         assert incoming.user_id is not None
         place = conversation.place
         actor = incoming.actor
@@ -282,11 +310,26 @@ class FormFlow:
             admin = await self._admins.is_admin(int(place.chat_id), incoming.user_id)
             actor = Actor(actor.platform, actor.user_id, actor.display_name, is_place_admin=admin)
         call = Call(actor, place, command, conversation.raw, self._probe)
-        prepared = await self._dispatcher.prepare(call, answered=True)
+        return await self._dispatcher.prepare(call, answered=True)
+
+    async def _submit(
+        self, incoming: Incoming, conversation: Conversation, command: Command, form: Form
+    ) -> None:
+        """Run the command where it was called, re-checking the caller's rights now; a
+        refusal resumes the conversation at the field it names."""
+        assert incoming.user_id is not None
+        place = conversation.place
+        prepared = await self._prepare(incoming, conversation, command)
         if isinstance(prepared, Response):
             response = prepared
         else:
             response = await self._dispatcher.execute(prepared, conversation.answers)
+        if response.refused:
+            conversation.again = form.fields[resume_at(form, response.field)].name
+            conversation.deadline = self._clock.now() + self._ttl
+            await self._save(incoming.user_id, conversation)
+            await self._ask(incoming, form, conversation, response.reply.body)
+            return
         done = ReplyKeyboardRemove()
         if place.kind is ChatKind.GROUP and not response.reply.private:
             # Answered as in the group: everyone there sees it, as on Discord after a modal.
