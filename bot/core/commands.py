@@ -157,8 +157,8 @@ class FormInput:
     args: Arguments
 
 
-# A field's own rule: the answer (cleaned, not empty) and what surrounds it; a refusal is a
-# `UserError` naming the field.
+# A field's own rule: the answer (cleaned; empty when an optional field is skipped) and what
+# surrounds it; a refusal is a `UserError` naming the field.
 FieldCheck = Callable[[str, FormInput], None]
 Handler = Callable[[Context, Arguments], Awaitable[Reply]]
 # Checks a command with a form makes before the form is shown (raising `UserError`).

@@ -29,7 +29,7 @@ def clean_answer(form_field: FormField, raw: str) -> str:
 def check_field(form_field: FormField, raw: str, around: FormInput) -> str:
     """One answer cleaned and checked, its field's own `check` included."""
     text = clean_answer(form_field, raw)
-    if not text or form_field.check is None:
+    if form_field.check is None:
         return text
     try:
         form_field.check(text, around)

@@ -26,12 +26,13 @@ from bot.core.errors import refuse
 from bot.core.replies import Button, Reply
 from bot.core.richtext import Code, Msg, doc, msg
 from cogs.testimonies import texts
+from cogs.testimonies.checks import Labels, StoryChecks
 from cogs.testimonies.exporting import ExportService
 from cogs.testimonies.model import CATEGORIES, Consent, Pseudonyms
 from cogs.testimonies.moderation import Moderation
 from cogs.testimonies.options import REFERENCE
 from cogs.testimonies.review import ReviewService
-from cogs.testimonies.service import Labels, Submission, TestimonyService
+from cogs.testimonies.service import Submission, TestimonyService
 from storage.unit import Tx
 
 LABELS = Labels(
@@ -40,18 +41,33 @@ LABELS = Labels(
     category=msg("testimony.field.category"),
     display_name=msg("testimony.field.name"),
 )
+CHECKS = StoryChecks(LABELS)
+# Each field's own rule runs as it is answered, so a refusal never loses the other answers.
 STORY_FORM = Form(
     title=msg("testimony.form.title"),
     fields=(
-        FormField("title", LABELS.title, min_length=3, max_length=100),
-        FormField("story", LABELS.story, FieldKind.LONG, min_length=20, max_length=4000),
+        FormField("title", LABELS.title, min_length=3, max_length=100, check=CHECKS.title),
+        FormField(
+            "story",
+            LABELS.story,
+            FieldKind.LONG,
+            min_length=20,
+            max_length=4000,
+            check=CHECKS.story,
+        ),
         FormField(
             "category",
             LABELS.category,
             FieldKind.CHOICE,
             choices=tuple((name, texts.category(name)) for name in CATEGORIES),
         ),
-        FormField("display_name", LABELS.display_name, required=False, max_length=60),
+        FormField(
+            "display_name",
+            LABELS.display_name,
+            required=False,
+            max_length=60,
+            check=CHECKS.display_name,
+        ),
         FormField(
             "consent",
             msg("testimony.field.consent"),

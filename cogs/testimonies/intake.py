@@ -6,19 +6,21 @@ writer; PostgreSQL would queue them on the campaign's settings row, which serial
 checks). Instead, a submission joins the group being formed; one writer stores a group per
 transaction: its quota checks in one query, its stories in one statement, its alerts in one
 more. Each submission still gets its own answer: its receipt, or its own refusal (a quota, a
-category), which does not affect the others. A group succeeds or fails as a whole only when
-the database itself fails.
+category), which does not affect the others. A group that the database refuses as a whole
+(one row it cannot take would fail them all) is split in halves and each half stored again,
+down to that row alone: it fails by itself and the others are stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.errors import QuotaExceeded, UserError
+from bot.core.errors import FieldRefused, QuotaExceeded, UserError
 from bot.core.richtext import Moment, Msg, msg
 from cogs.testimonies import notices
 from cogs.testimonies.model import CATEGORIES, new_reference
@@ -26,6 +28,8 @@ from storage.database import Database
 from storage.records import Campaign, NewMessage
 from storage.repositories.testimonies import NewTestimony, Testimony, TestimonySettings
 from storage.unit import Tx
+
+log = logging.getLogger(__name__)
 
 DAY = timedelta(hours=24)
 # The most submissions stored in one transaction; more wait for the next.
@@ -80,20 +84,31 @@ class Intake:
     async def _write_groups(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting[:MOST], self._waiting[MOST:]
-            try:
-                outcomes = await self._write([entry for entry, _future in group])
-            except Exception as error:
-                for _entry, future in group:
-                    if not future.done():
-                        future.set_exception(error)
+            await self._write_or_split(group)
+
+    async def _write_or_split(self, group: list[tuple[Entry, asyncio.Future[Testimony]]]) -> None:
+        """Store `group` in one transaction; should it fail, each half again on its own,
+        so that a row the database refuses fails alone (its caller gets the error)."""
+        try:
+            outcomes = await self._write([entry for entry, _future in group])
+        except Exception as error:
+            if len(group) > 1:
+                log.warning("testimony intake: a group of %d failed; split", len(group))
+                half = len(group) // 2
+                await self._write_or_split(group[:half])
+                await self._write_or_split(group[half:])
+                return
+            for _entry, future in group:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_entry, future), outcome in zip(group, outcomes, strict=True):
+            if future.done():  # its caller went away (cancelled)
                 continue
-            for (_entry, future), outcome in zip(group, outcomes, strict=True):
-                if future.done():  # its caller went away (cancelled)
-                    continue
-                if isinstance(outcome, UserError):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+            if isinstance(outcome, UserError):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
     async def _write(self, entries: Sequence[Entry]) -> list[Testimony | UserError]:
         now = self._clock.now()
@@ -144,7 +159,8 @@ class Intake:
         if new.category not in settings.categories:
             choices = ", ".join(settings.categories)
             key = "testimony.category_not_offered"
-            return UserError(msg(key, field=entry.category_label, choices=choices))
+            refusal = msg(key, field=entry.category_label, choices=choices)
+            return FieldRefused(refusal, "category")
         recent, pending = history.get(new.author_key, ([], 0))
         over = self._over_quota(settings, recent, pending, entry.zone)
         if over is None:

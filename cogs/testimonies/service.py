@@ -1,23 +1,23 @@
 """The rules of testimonies for members: submitting, withdrawing, deleting, their data.
 
-A submission is checked here (a refusal names the field), then stored by the intake with its
+A submission is checked here (the form's own field checks, once more; a refusal names the
+field), then stored by the intake with its
 quota checks and its review alert, all or nothing (see `intake`). Withdrawing and deleting are
 one transaction each, with the cancelling of every unsent message about the story.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.commands import Context
 from bot.core.errors import UserError, refuse
-from bot.core.richtext import Code, Msg, msg
+from bot.core.richtext import Code, msg
 from cogs.testimonies import notices, texts
+from cogs.testimonies.checks import Labels, StoryChecks, tidy
 from cogs.testimonies.intake import Entry, Intake, Limits
 from cogs.testimonies.model import (
     AUTHOR,
@@ -32,13 +32,6 @@ from storage.records import Campaign, Place
 from storage.repositories.testimonies import NewTestimony, Testimony, TestimonySettings
 from storage.unit import Tx
 
-# A story needs some words of its own: a bare link, a row of emoji or punctuation is refused.
-MIN_LETTERS = 12
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-_SPACES = re.compile(r"[ \t]+")
-
 
 @dataclass(frozen=True, slots=True)
 class Submission:
@@ -49,16 +42,6 @@ class Submission:
     category: str
     display_name: str
     consent: str
-
-
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """The form's field labels, so that a refusal names the field as the form shows it."""
-
-    title: Msg
-    story: Msg
-    category: Msg
-    display_name: Msg
 
 
 def joined(context: Context) -> tuple[Campaign, Place]:
@@ -86,20 +69,6 @@ async def settings_of(tx: Tx, campaign_id: int, now: datetime) -> TestimonySetti
     return created
 
 
-def tidy(text: str, *, multiline: bool) -> str:
-    """Whitespace a story keeps: single spaces, at most one blank line, no lone surrogates."""
-    text = _SURROGATE.sub("\ufffd", text)
-    if not multiline:
-        return _SPACES.sub(" ", text).strip()
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-
-
-def _has_letters(text: str, count: int) -> bool:
-    """Whether `text` holds at least `count` letters (it stops looking once it has them)."""
-    return len(list(islice(filter(str.isalpha, text), count))) == count
-
-
 class TestimonyService:
     """Members' side of testimonies: submit, list, withdraw, delete; and their personal data."""
 
@@ -110,17 +79,13 @@ class TestimonyService:
 
     def check(self, submission: Submission, labels: Labels) -> Submission:
         """The submission tidied, or a refusal naming the field that cannot be stored."""
+        checks = StoryChecks(labels)
+        checks.title(submission.title)
+        checks.display_name(submission.display_name)
+        checks.story(submission.story)
         title = tidy(submission.title, multiline=False)
         story = tidy(submission.story, multiline=True)
         name = tidy(submission.display_name, multiline=False)
-        for value, label in ((title, labels.title), (name, labels.display_name)):
-            if _LINK.search(value):
-                raise UserError(msg("testimony.no_links", field=label))
-        if not any(ch.isalnum() for ch in title):
-            raise UserError(msg("testimony.needs_words", field=labels.title))
-        if not _has_letters(_LINK.sub("", story), MIN_LETTERS):
-            key = "testimony.only_link" if _LINK.search(story) else "testimony.needs_words"
-            raise UserError(msg(key, field=labels.story))
         return Submission(title, story, submission.category, name, submission.consent)
 
     async def submit(self, context: Context, submission: Submission, labels: Labels) -> Testimony:

@@ -1,7 +1,9 @@
 """A wave as typed (form answers and options) → checked values for the service.
 
 Everything is read and checked here, before any transaction: a refusal names its field and
-nothing is created or changed half-way.
+nothing is created or changed half-way. The `/wave create` form's fields run the same checks
+(`CreateChecks`) as each is answered, so a time that cannot be read or a text too long for a
+network is asked again before the form closes, the other answers kept.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core.commands import Arguments, Context
+from bot.core.commands import Arguments, Context, FieldKind, Form, FormField, FormInput
+from bot.core.richtext import msg
 from bot.core.scheduling.rules import WEEKDAYS
 from cogs.waves.inputs import (
+    Targets,
     check_lengths,
     check_offsets_fit,
     pledge_deadline,
@@ -90,43 +94,117 @@ class WaveEdit:
         )
 
 
-def read_new(args: Arguments, context: Context, rules: DraftRules) -> NewWave:
-    """The `/wave create` form and options, checked."""
-    campaign, place = context.campaign, context.place
-    zone = args.text("timezone") or (place.timezone if place else "UTC")
-    when = parse_when(args.text("when"), zone, context.now)
-    targets = read_targets(
-        args.text("networks"), rules.networks, campaign.hashtag if campaign else ""
+@dataclass(frozen=True, slots=True)
+class CreateChecks:
+    """The `/wave create` form's own field checks: each field as soon as it is answered,
+    with the options typed with the command and the answers before it."""
+
+    rules: DraftRules
+
+    def when(self, value: str, around: FormInput) -> None:
+        """A time that can be read, still ahead, that fits the repetition, the reminders
+        and the pledge deadline asked for."""
+        _timing(around.args, around.context, value)
+
+    def networks(self, value: str, around: FormInput) -> None:
+        """Networks this installation allows, hashtags that can be posted."""
+        _targets(value, around.context, self.rules)
+
+    def texts(self, value: str, around: FormInput) -> None:
+        """At most ten texts, each fitting every chosen network with its hashtags and link."""
+        targets = _targets(around.args.text("networks"), around.context, self.rules)
+        texts = read_texts(value)
+        check_lengths(
+            texts, targets.hashtags, read_link(around.args.text("link")), targets.networks
+        )
+
+
+def create_form(checks: CreateChecks) -> Form:
+    """The `/wave create` form; the time, networks and texts are checked as they are answered
+    (against the options typed with the command), before the form closes."""
+    return Form(
+        msg("wave.form.title"),
+        (
+            FormField("title", msg("wave.form.name"), min_length=2, max_length=80),
+            FormField(
+                "when", msg("wave.form.when"), min_length=3, max_length=80, check=checks.when
+            ),
+            FormField(
+                "networks",
+                msg("wave.form.networks"),
+                required=False,
+                max_length=200,
+                check=checks.networks,
+            ),
+            FormField(
+                "brief", msg("wave.form.brief"), FieldKind.LONG, required=False, max_length=500
+            ),
+            FormField(
+                "texts",
+                msg("wave.form.texts"),
+                FieldKind.LONG,
+                required=False,
+                max_length=4000,
+                check=checks.texts,
+            ),
+        ),
     )
-    texts = read_texts(args.text("texts"))
-    link = read_link(args.text("link"))
-    check_lengths(texts, targets.hashtags, link, targets.networks)
+
+
+@dataclass(frozen=True, slots=True)
+class _Timing:
+    when: When
+    start: datetime
+    rule: dict[str, Any]
+    offsets: tuple[int, ...]
+    pledge_deadline: datetime | None
+
+
+def _timing(args: Arguments, context: Context, raw_when: str) -> _Timing:
+    """When a new wave starts, how it repeats, its reminders and its pledge deadline."""
+    place = context.place
+    zone = args.text("timezone") or (place.timezone if place else "UTC")
+    when = parse_when(raw_when, zone, context.now)
     offsets = read_offsets(args.text("reminders"))
     rule = recurrence(args.text("repeat"), args.text("days"), when)
     check_offsets_fit(rule, offsets)
     start = first_start(rule, when.zone, when.at)
-    target = args.integer("pledge")
     deadline = None
-    if target is not None:
+    if args.integer("pledge") is not None:
         given = _pledge_by(args, when.zone, context.now)
         deadline = pledge_deadline(start, given, context.now)
     elif args.text("pledge_by"):
         raise bad("pledge_by", "wave.pledge.by_without_pledge")
+    return _Timing(when, start, rule, offsets, deadline)
+
+
+def _targets(raw: str, context: Context, rules: DraftRules) -> Targets:
+    campaign = context.campaign
+    return read_targets(raw, rules.networks, campaign.hashtag if campaign else "")
+
+
+def read_new(args: Arguments, context: Context, rules: DraftRules) -> NewWave:
+    """The `/wave create` form and options, checked."""
+    timing = _timing(args, context, args.text("when"))
+    targets = _targets(args.text("networks"), context, rules)
+    texts = read_texts(args.text("texts"))
+    link = read_link(args.text("link"))
+    check_lengths(texts, targets.hashtags, link, targets.networks)
     grace = args.integer("grace") or rules.grace_minutes
     return NewWave(
         title=args.text("title"),
-        when=when,
-        start=start,
-        rule=rule,
+        when=timing.when,
+        start=timing.start,
+        rule=timing.rule,
         networks=targets.networks,
         hashtags=targets.hashtags,
         brief=args.text("brief"),
         texts=texts,
         link=link,
-        offsets=offsets,
+        offsets=timing.offsets,
         grace_seconds=grace * 60,
-        pledge_target=target,
-        pledge_deadline=deadline,
+        pledge_target=args.integer("pledge"),
+        pledge_deadline=timing.pledge_deadline,
     )
 
 

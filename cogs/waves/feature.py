@@ -18,9 +18,6 @@ from bot.core.commands import (
     ButtonAction,
     Command,
     Context,
-    FieldKind,
-    Form,
-    FormField,
     Permission,
     Quota,
 )
@@ -29,23 +26,13 @@ from bot.core.options import Choice, ChoiceOption, IntegerOption, TextOption, Ti
 from bot.core.replies import Button, Reply
 from bot.core.richtext import Block, Bullets, Inline, Moment, Msg, Para, Quote, Text, msg
 from cogs.waves import messages as say
-from cogs.waves.drafts import DraftRules, read_edit, read_new
+from cogs.waves.drafts import CreateChecks, DraftRules, create_form, read_edit, read_new
 from cogs.waves.inputs import PLEDGE_CAP, REPEATS, read_link
 from cogs.waves.service import WaveService
 from cogs.waves.timeparse import When
 from storage.repositories.waves import Wave
 from storage.unit import Tx
 
-CREATE_FORM = Form(
-    msg("wave.form.title"),
-    (
-        FormField("title", msg("wave.form.name"), min_length=2, max_length=80),
-        FormField("when", msg("wave.form.when"), min_length=3, max_length=80),
-        FormField("networks", msg("wave.form.networks"), required=False, max_length=200),
-        FormField("brief", msg("wave.form.brief"), FieldKind.LONG, required=False, max_length=500),
-        FormField("texts", msg("wave.form.texts"), FieldKind.LONG, required=False, max_length=4000),
-    ),
-)
 # "Waves per organiser" (DESIGN §4): a quota kept in the database.
 CREATE_QUOTA = Quota("wave.create", limit=10, window_seconds=24 * 3600)
 
@@ -58,6 +45,7 @@ class Waves:
     def __init__(self, service: WaveService, rules: DraftRules) -> None:
         self._service = service
         self._rules = rules
+        self._form = create_form(CreateChecks(rules))
 
     def commands(self) -> Sequence[Command]:
         wave_id = IntegerOption(
@@ -100,7 +88,7 @@ class Waves:
                     link,
                 ),
                 permission=Permission.ORGANISER,
-                form=CREATE_FORM,
+                form=self._form,
                 quota=CREATE_QUOTA,
             ),
             Command("wave list", msg("wave.help.list"), self.list_waves, default=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.core.richtext import msg
 from cogs.testimonies.intake import Entry, Intake, Limits
@@ -76,3 +77,32 @@ async def test_a_reference_taken_earlier_is_drawn_again(db: Database, clock: Fak
     later = await intake.store(entry(campaign, "telegram:4", "Carla's story"))
 
     assert (later.reference, later.title) == ("T-CCCC", "Carla's story")
+
+
+async def test_one_story_the_database_refuses_fails_alone_and_the_others_are_stored(
+    db: Database, clock: FakeClock
+) -> None:
+    campaign = await a_campaign(db, clock)
+    intake = Intake(db, clock, Limits(3, 3))
+    broken = entry(campaign, "telegram:3", "A story from a place that is gone")
+    # A place deleted while its member was typing: the row breaks the group's insert.
+    broken = Entry(
+        campaign, replace(broken.testimony, place_id=424242), "UTC", broken.category_label
+    )
+
+    first, refused, third = await asyncio.gather(
+        intake.store(entry(campaign, "telegram:2", "Bob's story")),
+        intake.store(broken),
+        intake.store(entry(campaign, "telegram:4", "Carla's story")),
+        return_exceptions=True,
+    )
+
+    assert isinstance(refused, Exception)
+    assert not isinstance(first, BaseException)
+    assert first.title == "Bob's story"
+    assert not isinstance(third, BaseException)
+    assert third.title == "Carla's story"
+    async with db.read() as tx:
+        stored = await tx.testimonies.by_references({first.reference, third.reference})
+        assert await tx.testimonies.of_author("telegram:3") == []
+    assert {t.author_key for t in stored.values()} == {"telegram:2", "telegram:4"}
