@@ -9,7 +9,7 @@ import pytest
 from bot.app import build_core
 from bot.settings import Settings
 from storage.database import Database
-from tests.cogs.testimonies.conftest import Cast, reference_in, story
+from tests.cogs.testimonies.conftest import STORY, Cast, reference_in, story
 from tests.dialogue import Member
 from tests.fakes import FakeClock
 
@@ -150,3 +150,43 @@ async def test_quotas_hold_across_a_restart(
         refused = await bob.says("/testimony", *story("Two"))
 
     assert "You have reached the limit of stories per 24 hours (1)." in refused
+
+
+# A story as long as the form takes, every word of which must survive any refusal.
+LONG_STORY = ("It helped me write my thesis when nothing else would. " * 80)[:3999] + "!"
+
+
+async def stored_story(db: Database) -> list[tuple[str, str, str]]:
+    async with db.read() as tx:
+        mine = await tx.testimonies.of_author("telegram:2")
+    return [(t.title, t.story, t.category) for t in mine]
+
+
+async def test_a_link_in_the_title_is_refused_before_the_story_is_asked(
+    cast: Cast, db: Database
+) -> None:
+    answer = await cast.bob.says(
+        "/testimony", "Visit http://spam.example", "My thesis", LONG_STORY, *STORY[2:]
+    )
+
+    refused, _, after = answer.partition("“A short title for your story” cannot contain a link.")
+    assert "Your story: how did it help you?" not in refused  # asked before the story
+    assert after.strip().startswith("A short title for your story")  # the title, again
+    assert "saved as" in after
+    assert await stored_story(db) == [("My thesis", LONG_STORY, "study")]
+
+
+async def test_a_story_refused_once_sent_asks_that_field_again_and_keeps_the_others(
+    cast: Cast, db: Database
+) -> None:
+    await cast.alice.says("/testimonies settings categories:legal,health")
+
+    answer = await cast.bob.says("/testimony", "My thesis", LONG_STORY, *STORY[2:], "legal")
+
+    refusal = "“How did it help?”: this campaign collects stories about legal, health."
+    _, _, after = answer.partition(refusal)
+    assert after.strip().startswith("How did it help?")  # that question only, once more
+    assert "A short title for your story" not in after
+    assert "Your story: how did it help you?" not in after
+    assert "saved as" in after
+    assert await stored_story(db) == [("My thesis", LONG_STORY, "legal")]

@@ -135,3 +135,25 @@ async def test_an_edit_is_checked_like_a_creation_and_changes_nothing_when_refus
     assert "“Reminders”: “1h” is given twice" in await world.alice.says(
         '/wave edit 1 reminders:"1h,1h"'
     )
+
+
+async def test_a_bad_time_and_texts_too_long_are_asked_again_alone_before_the_form_closes(
+    world: World,
+) -> None:
+    answer = await world.alice.says(
+        "/wave create",
+        "Friday push",
+        "someday soon",
+        "2026-06-05 20:00",
+        "x bluesky #keep4o",
+        "Tell how 4o helps you",
+        X_TOO_LONG,
+        TEXTS,
+    )
+
+    when, _, rest = answer.partition("“When”: “someday soon” has no time of day")
+    assert "Networks and hashtags" not in when  # refused as soon as it was answered
+    assert "“Suggested posts”: Text 1, with its hashtags and link, is 281 characters" in rest
+    assert "Wave #1 Friday push is scheduled" in rest
+    async with world.db.read() as tx:
+        assert await tx.waves.texts(1) == TEXTS.split("\n")
