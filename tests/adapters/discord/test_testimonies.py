@@ -211,3 +211,75 @@ async def test_a_posted_story_taken_back_by_its_author_is_edited_out_of_the_chan
     assert isinstance(edit.body, dict)
     assert edit.body["content"] == "This story was withdrawn by its author."
     assert len(channel_posts(fake, GENERAL_ID)) == 2  # edited in place, nothing new posted
+
+
+LONG_STORY = ("It helped me write my thesis when nothing else would. " * 80)[:3999] + "!"
+
+
+def reopened_values(reopened: Exchange) -> dict[str, Any]:
+    """The values a reopened modal shows: text inputs' values, selects' default options."""
+    assert reopened.first["type"] == 9  # a modal, as the first response to the press
+    values: dict[str, Any] = {}
+    for label in reopened.modal["components"]:
+        component = label["component"]
+        if "options" in component:
+            values[component["custom_id"]] = [
+                o["value"] for o in component["options"] if o["default"]
+            ]
+        else:
+            values[component["custom_id"]] = component.get("value")
+    return values
+
+
+async def test_a_link_in_the_title_reopens_the_modal_with_the_long_story_as_typed(
+    core: Core, ada: Person, max_: Person
+) -> None:
+    await ada.slash("setup", name="Keep 4o")
+    typed = {**STORY, "title": "Visit https://spam.example", "story": LONG_STORY}
+
+    refused = await max_.submit(await max_.slash("testimony share"), typed)
+
+    assert refused.private
+    assert refused.text == "“A short title for your story” cannot contain a link."
+    reopened = reopened_values(await max_.press(refused, "Try again"))
+    assert reopened["title"] == "Visit https://spam.example"
+    assert reopened["story"] == LONG_STORY
+    assert (reopened["category"], reopened["consent"]) == (["legal"], ["named"])
+    async with core.database.read() as tx:
+        assert await tx.testimonies.of_author(f"discord:{MEMBER_ID}") == []
+
+
+async def test_a_story_refused_once_sent_comes_back_to_be_sent_again_as_typed(
+    core: Core, ada: Person, max_: Person
+) -> None:
+    await ada.slash("setup", name="Keep 4o")
+    await ada.slash("testimonies settings", categories="health,work")
+    typed = {**STORY, "story": LONG_STORY}
+
+    refused = await max_.submit(await max_.slash("testimony share"), typed)
+
+    assert refused.private
+    assert "this campaign collects stories about health, work." in refused.text
+    shown = await max_.press(refused, "Try again")
+    reopened = reopened_values(shown)
+    assert (reopened["title"], reopened["story"]) == (STORY["title"], LONG_STORY)
+    receipt = await max_.submit(shown, {**typed, "category": "work"})
+    assert "is saved as" in receipt.text
+    async with core.database.read() as tx:
+        [stored] = await tx.testimonies.of_author(f"discord:{MEMBER_ID}")
+    assert (stored.story, stored.category) == (LONG_STORY, "work")
+
+
+async def test_a_quota_reached_while_the_modal_was_open_still_offers_the_answers_back(
+    ada: Person, max_: Person
+) -> None:
+    await ada.slash("setup", name="Keep 4o")
+    await ada.slash("testimonies settings", pending_limit="1")
+    first, second = await max_.slash("testimony share"), await max_.slash("testimony share")
+    await max_.submit(first, STORY)
+
+    refused = await max_.submit(second, {**STORY, "story": LONG_STORY})
+
+    assert refused.private
+    assert "the limit of stories waiting for a moderator at once (1)" in refused.text
+    assert [b["label"] for b in refused.buttons()] == ["Try again"]

@@ -256,3 +256,41 @@ async def test_a_member_over_quota_is_told_privately_and_gets_no_form_link(
     [refused] = await telegram.replies(bob.private)
     assert "the limit of stories waiting for a moderator at once (1)" in refused.text
     assert await telegram.unread(community) == []  # no link to a form he could not send
+
+
+LONG_STORY = ("It helped me write my thesis when nothing else would. " * 80)[:3999] + "!"
+
+
+async def test_a_refused_answer_is_asked_again_alone_and_the_long_story_kept(
+    telegram: Telegram, sender: OutboxSender
+) -> None:
+    community, _moderators = await campaign(telegram)
+    alice, bob = telegram.person(101, "Alice"), telegram.person(102, "Bob")
+    await alice.says("/testimonies settings categories:legal,health", community)
+    await telegram.replies(alice.private)
+    await bob.says("/testimony", community)
+    [offer] = await telegram.replies(community)
+    [link] = offer.buttons
+    await bob.says(f"/start {link['url'].rsplit('=', 1)[1]}")
+    await telegram.replies(bob.private, 2)  # the form's title, then its first question
+
+    await bob.says("Visit https://spam.example")
+    [again] = await telegram.replies(bob.private)
+    assert "“A short title for your story” cannot contain a link." in again.text
+    assert "(1/5) A short title for your story" in again.text  # the title, not the story
+    for answer in ("My thesis", LONG_STORY, "study", "/skip"):
+        await bob.says(answer)
+        await telegram.replies(bob.private)
+    await bob.says("anonymous")
+
+    # Refused once sent: the category alone is asked again, the other answers kept.
+    [refused] = await telegram.replies(bob.private)
+    assert "this campaign collects stories about legal, health." in refused.text
+    assert "(3/5) How did it help?" in refused.text
+    await bob.says("legal")
+    [receipt] = await telegram.replies(bob.private)
+    reference = reference_in(receipt.text)
+    async with telegram.core.database.read() as tx:
+        stored = await tx.testimonies.by_reference(reference)
+    assert stored is not None
+    assert (stored.title, stored.story, stored.category) == ("My thesis", LONG_STORY, "legal")
