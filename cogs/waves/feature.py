@@ -9,7 +9,7 @@ zone, repetition, reminders, grace window, pledge threshold and deadline, and a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,14 @@ from bot.core.replies import Button, Reply
 from bot.core.richtext import Block, Bullets, Inline, Moment, Msg, Para, Quote, Text, msg
 from cogs.waves import messages as say
 from cogs.waves.drafts import CreateChecks, DraftRules, create_form, read_edit, read_new
-from cogs.waves.inputs import PLEDGE_CAP, REPEATS, read_link
+from cogs.waves.inputs import (
+    PLEDGE_CAP,
+    REPEATS,
+    ReadOption,
+    read_days,
+    read_link,
+    read_offsets,
+)
 from cogs.waves.service import WaveService
 from cogs.waves.timeparse import When
 from storage.repositories.waves import Wave
@@ -52,8 +59,9 @@ class Waves:
             name="id", help=msg("wave.option.id"), min_value=1, max_value=2**31 - 1
         )
         zone = TimeZoneOption(name="timezone", help=msg("wave.option.timezone"), required=False)
-        reminders = _text("reminders", 60)
-        link = _text("link", 500)
+        # Read as soon as they are typed: a bad one is refused before the form opens.
+        reminders = _text("reminders", 60, reader=read_offsets)
+        link = _text("link", 500, reader=read_link)
         pledge_by = _text("pledge_by", 80)
         return (
             Command(
@@ -68,7 +76,7 @@ class Waves:
                         required=False,
                         choices=tuple(Choice(r, msg(f"wave.repeat.{r}")) for r in REPEATS),
                     ),
-                    _text("days", 60),
+                    _text("days", 60, reader=read_days),
                     reminders,
                     IntegerOption(
                         name="grace",
@@ -341,13 +349,16 @@ def read_posted_link(raw: str) -> str:
     return read_link(raw, field="posted_link")
 
 
-def _text(name: str, maximum: int, *, minimum: int = 1) -> TextOption:
-    return TextOption(
+def _text(
+    name: str, maximum: int, *, minimum: int = 1, reader: Callable[[str], object] | None = None
+) -> TextOption:
+    return ReadOption(
         name=name,
         help=msg(f"wave.option.{name}"),
         required=False,
         min_length=minimum,
         max_length=maximum,
+        reader=reader,
     )
 
 

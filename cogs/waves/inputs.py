@@ -7,11 +7,12 @@ wave is created (or edited) whole or not at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.options import TextOption
 from bot.core.richtext import Msg, msg
 from bot.core.scheduling.rules import WEEKDAYS
 from cogs.waves.problems import bad
@@ -35,6 +36,20 @@ REPEATS = ("none", "daily", "weekly", "monthly")
 _HASHTAG = re.compile(r"^#?(\w{1,60})$")
 _OFFSET = re.compile(r"^(-?)(\d{1,4})\s*(d|h|m|min|mins|minutes?|hours?|days?)?$")
 _UNIT_MINUTES = {"d": 1440, "h": 60, "m": 1}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadOption(TextOption):
+    """A text option that one of these readers checks as soon as it is parsed: a bad value
+    is refused with the command, before any form opens (the value stays the text typed)."""
+
+    reader: Callable[[str], object] | None = None
+
+    def parse(self, raw: str) -> str:
+        text = TextOption.parse(self, raw)
+        if self.reader is not None:
+            self.reader(text)
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +157,20 @@ def recurrence(repeat: str, days: str, when: When) -> dict[str, Any]:
         return {"type": "daily", "time": at}
     if repeat == "monthly":
         return {"type": "monthly", "day": when.local.day, "time": at}
-    chosen = [WEEKDAYS[when.local.weekday()]]
-    if days.strip():
-        chosen = []
-        for word in days.replace(",", " ").split():
-            name = word.strip().lower()[:3]
-            if name not in WEEKDAYS:
-                raise bad("days", "wave.days.unknown", day=word)
-            if name not in chosen:
-                chosen.append(name)
+    chosen = read_days(days) or [WEEKDAYS[when.local.weekday()]]
     return {"type": "weekly", "weekdays": sorted(chosen, key=WEEKDAYS.index), "time": at}
+
+
+def read_days(raw: str) -> list[str]:
+    """`sat, sun` (or `Saturday Sunday`): weekday names, each once, as typed."""
+    chosen: list[str] = []
+    for word in raw.replace(",", " ").split():
+        name = word.strip().lower()[:3]
+        if name not in WEEKDAYS:
+            raise bad("days", "wave.days.unknown", day=word)
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
 
 
 def check_offsets_fit(rule: dict[str, Any], offsets: Sequence[int]) -> None:

@@ -157,3 +157,20 @@ async def test_a_bad_time_and_texts_too_long_are_asked_again_alone_before_the_fo
     assert "Wave #1 Friday push is scheduled" in rest
     async with world.db.read() as tx:
         assert await tx.waves.texts(1) == TEXTS.split("\n")
+
+
+@pytest.mark.parametrize(
+    ("options", "refusal"),
+    [
+        ('reminders:"24h,-1h"', "“Reminders”: “-1h” is negative"),
+        ("link:http://example.com/petition", "“Link”: “http://example.com/petition” cannot be"),
+        ("repeat:weekly days:fri,someday", "“Days”: “someday”"),
+    ],
+)
+async def test_a_bad_option_is_refused_before_the_form_opens(
+    world: World, options: str, refusal: str
+) -> None:
+    answer = await world.alice.says(f"/wave create {options}", "Friday push")
+
+    assert refusal in answer
+    assert "New posting wave" not in answer  # no form was opened to type into
