@@ -22,14 +22,13 @@ from bot.core.commands import (
     CampaignRole,
     Command,
     Context,
-    FormField,
     Permission,
     Scope,
 )
 from bot.core.context_loader import ContextLoader
 from bot.core.doorbell import Doorbell
 from bot.core.errors import FieldRefused, PermissionDenied, QuotaExceeded, UserError, refuse
-from bot.core.forms import check_answers, clean_answer
+from bot.core.forms import check_answers
 from bot.core.probe import AlwaysAllowed, PlaceProbe
 from bot.core.registry import Registry
 from bot.core.replies import Reply
@@ -167,11 +166,6 @@ class Dispatcher:
             return prepared
         return await self.execute(prepared, answers)
 
-    def check_answer(self, form_field: FormField, raw: str) -> str:
-        """One form answer, cleaned and held to its length or choices (see `bot.core.forms`
-        for its own check); a `FieldRefused` names the field."""
-        return clean_answer(form_field, raw)
-
     # --- buttons ---------------------------------------------------------------------
     async def press(
         self,
@@ -258,7 +252,7 @@ class Dispatcher:
 
     def _refusal(self, error: UserError, locale: str) -> Response:
         field = error.field if isinstance(error, FieldRefused) else None
-        return Response(Reply(doc(error.message), private=True), locale, True, field)
+        return Response(Reply(doc(error.message), private=True), locale, refused=True, field=field)
 
     def _incident(self, call: Call, stage: str) -> Response:
         incident = _incident_id()

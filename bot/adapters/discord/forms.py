@@ -34,7 +34,8 @@ MAX_CHOICE_TEXT = 100
 # A modal waits this long for its submit (a testimony can take a while to write); past it
 # discord.py forgets the modal and `rescue` hands the answers back to the user.
 MODAL_TIMEOUT = 3600.0
-RETRY_TIMEOUT = 900.0
+# "Try again" holds the answers of a refused form (in memory) as long as a modal holds them.
+RETRY_TIMEOUT = MODAL_TIMEOUT
 # Why prepare() runs *before* the modal: a form must only be shown to someone allowed to
 # submit it, and prepare() is what knows (scope, campaign, campaign role). It is one read
 # transaction: measured on SQLite, median 1.8 ms, p99 10.5 ms, max 13 ms over 200 calls, far
