@@ -262,7 +262,7 @@ class FormFlow:
         conversation.again = None
         # Forgotten while it is submitted: a second message then cannot submit it twice.
         await self._forget(incoming.user_id)
-        await self._submit(incoming, conversation, command, form)
+        await self._submit(incoming, conversation, prepared, form)
         return True
 
     async def cancel(self, incoming: Incoming) -> None:
@@ -313,17 +313,13 @@ class FormFlow:
         return await self._dispatcher.prepare(call, answered=True)
 
     async def _submit(
-        self, incoming: Incoming, conversation: Conversation, command: Command, form: Form
+        self, incoming: Incoming, conversation: Conversation, prepared: Prepared, form: Form
     ) -> None:
-        """Run the command where it was called, re-checking the caller's rights now; a
-        refusal resumes the conversation at the field it names."""
+        """Run the command where it was called (`prepared` with the caller's rights as they
+        are now); a refusal resumes the conversation at the field it names."""
         assert incoming.user_id is not None
         place = conversation.place
-        prepared = await self._prepare(incoming, conversation, command)
-        if isinstance(prepared, Response):
-            response = prepared
-        else:
-            response = await self._dispatcher.execute(prepared, conversation.answers)
+        response = await self._dispatcher.execute(prepared, conversation.answers)
         if response.refused:
             conversation.again = form.fields[resume_at(form, response.field)].name
             conversation.deadline = self._clock.now() + self._ttl
