@@ -133,3 +133,24 @@ def test_only_a_discord_user_is_rendered_as_a_discord_mention(core: Core) -> Non
     assert page == "<@42> \\<@43> Bo\\*"
     payload: dict[str, Any] = dict(allowed_mentions(document, page).to_dict())
     assert payload == {"parse": [], "users": [42]}
+
+
+async def test_a_time_that_cannot_be_read_reopens_the_form_as_typed(ada: Person) -> None:
+    await ada.slash("setup", name="Keep 4o", timezone="Europe/Paris", hashtag="keep4o")
+    typed = {**ANSWERS, "when": "someday soon"}
+
+    refused = await ada.submit(await ada.slash("wave create", reminders="1h,0"), typed)
+
+    assert refused.private
+    assert (
+        refused.text
+        == "“When”: “someday soon” has no time of day I can read. Add one like 20:00 or 8pm."
+    )
+    reopened = await ada.press(refused, "Try again")
+    assert reopened.first["type"] == 9  # the modal again, as the first response
+    values = {
+        c["component"]["custom_id"]: c["component"]["value"] for c in reopened.modal["components"]
+    }
+    assert values == typed
+    created = await ada.submit(reopened, ANSWERS)
+    assert f"scheduled for <t:{int(START.timestamp())}:F>" in created.text
