@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.delivery import Courier, Gone, LiveMessages, Sent
+from bot.core.delivery import CannotPost, Courier, Gone, LiveMessages, Sent
 from bot.core.periodic import Periodic
+from bot.core.posting import cannot_post
 from bot.core.replies import Reply, reply_to_data
 from bot.core.richtext import Moment, Para, bold, msg
 from storage.database import Database
@@ -174,6 +175,8 @@ class LiveUpdater:
             campaign = await tx.campaigns.get(counter.campaign_id)
         if place is None or not place.active:
             return False
+        if place.posting_problem_chat == counter.chat_id:
+            return False  # Chorus may not post there: the outbox probes it, not every edit
         reply = counter_reply(total, campaign.name if campaign else "", now, place.timezone)
         outcome = await courier.edit(counter.chat_id, counter.message_id, reply, place.locale)
         async with self._db.transaction() as tx:
@@ -182,6 +185,10 @@ class LiveUpdater:
             elif isinstance(outcome, Gone):
                 log.info("live counter %s: message gone (%s); posting anew", counter.id, outcome)
                 await post_version(tx, counter.id, counter.generation + 1, place, now)
+            elif isinstance(outcome, CannotPost):
+                await cannot_post(
+                    tx, place.platform, counter.chat_id, place.id, outcome.reason, now
+                )
             else:
                 log.info("live counter %s: edit not done: %s", counter.id, outcome)
         return isinstance(outcome, Sent)

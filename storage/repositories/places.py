@@ -184,14 +184,14 @@ class PlaceRepository(Repository):
         self, place_id: int, chat_id: str, reason: str, now: datetime
     ) -> Place | None:
         """Record that the bot may not post in `chat_id` of this place; the place if this is
-        news (it had no problem, or one in another chat), None if already known."""
+        news, None if the place already has a posting problem (in that chat or another: two
+        broken channels must not take turns telling people)."""
         result = await self._connection.execute(
             update(places)
             .where(
                 places.c.id == place_id,
                 places.c.active.is_(True),
-                (places.c.posting_problem_since.is_(None))
-                | (places.c.posting_problem_chat != chat_id),
+                places.c.posting_problem_since.is_(None),
             )
             .values(
                 posting_problem=reason[:200],

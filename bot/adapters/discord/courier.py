@@ -36,6 +36,8 @@ DISCORD_LIMITS = RateLimits(global_per_second=50.0, per_chat_interval=1.0, per_g
 # on rate limits up to the client's max_ratelimit_timeout (30 s); past this, a transient
 # failure is reported so the row's lease is not held forever.
 SEND_TIMEOUT = 60.0
+# Discord's JSON code for a channel the bot cannot see (permission, or not in its server).
+MISSING_ACCESS = 50001
 # When a 429 says nothing of when to retry (a Cloudflare block of the whole IP).
 UNKNOWN_RETRY_AFTER = 60.0
 
@@ -93,7 +95,8 @@ class DiscordCourier:
 
     def _forbidden_in(self, channel_id: str, error: discord.Forbidden) -> Outcome:
         client = self._bridge.client
-        if client.is_ready() and client.get_channel(int(channel_id)) is None:
+        unseen = client.is_ready() and client.get_channel(int(channel_id)) is None
+        if error.code == MISSING_ACCESS and unseen:
             return Gone(_describe(error))
         return CannotPost(_describe(error))
 

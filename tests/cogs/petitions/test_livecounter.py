@@ -6,7 +6,7 @@ from collections import deque
 
 from bot.app import Core
 from bot.core.actors import Platform
-from bot.core.delivery import Gone, Outcome, Sent
+from bot.core.delivery import CannotPost, Gone, Outcome, Sent
 from bot.core.render import PlainRenderer
 from bot.core.replies import Reply
 from cogs.petitions.livecounter import LiveUpdater
@@ -121,3 +121,31 @@ async def test_two_processes_edit_a_counter_once_per_interval(
 
     assert sorted(done) == [0, 1]
     assert len(courier.edits) == 1
+
+
+async def test_a_counter_that_may_not_be_edited_marks_the_place_and_waits(
+    meet: Meet, db: Database, clock: FakeClock
+) -> None:
+    alice = await start_campaign(meet)
+    await alice.says("/signatures set 500")
+    await alice.says("/signatures live on")
+    courier = LiveCourier()
+    live = updater(db, clock, courier)
+    await make_sender(db, courier, clock).run_once()
+    await live.run_once()
+
+    courier.edit_answers.append(CannotPost("Not enough rights to edit messages"))
+    await alice.says("/signatures set 650")
+    await live.run_once()
+    assert "Chorus cannot post in -1001" in await alice.says("/campaign")
+
+    for count in (700, 800):  # no edit is tried while the problem stands
+        clock.advance(seconds=61)
+        await alice.says(f"/signatures set {count}")
+        await live.run_once()
+    assert len(courier.edits) == 1
+
+    await alice.says("/place set timezone:Europe/Berlin")  # the administrator fixed it
+    clock.advance(seconds=61)
+    assert await live.run_once() == 1
+    assert "Chorus cannot post" not in await alice.says("/campaign")

@@ -129,6 +129,26 @@ async def test_the_administrators_and_organisers_are_told_privately_once(
     assert courier.chats.count("-100") == 2
 
 
+async def test_two_channels_of_one_place_that_refuse_do_not_take_turns_telling_people(
+    db: Database, clock: FakeClock
+) -> None:
+    group = await campaign_with_people(db, clock)
+    courier = FakeCourier()
+    for chat in ("-100", "-101"):  # the announcement channel, and the digest's own
+        courier.answer(*(CannotPost(NO_RIGHTS) for _ in range(4)), chat=chat)
+    sender = make_sender(db, courier, clock)
+
+    for probe in range(4):
+        await queue_message(db, clock, f"a{probe}", chat="-100", place_id=group.id)
+        await queue_message(db, clock, f"d{probe}", chat="-101", place_id=group.id)
+        await sender.run_once()
+        clock.advance(seconds=PROBE_EVERY + 1)
+
+    notices = [d for d in courier.deliveries if d.chat_kind is ChatKind.PRIVATE]
+    assert sorted(d.chat_id for d in notices) == ["1", "7"]
+    assert (await place(db, group.id)).posting_problem_chat == "-100"
+
+
 async def test_a_lost_permission_in_a_private_chat_is_a_recipient_gone(
     db: Database, clock: FakeClock
 ) -> None:
