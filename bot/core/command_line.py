@@ -55,11 +55,17 @@ def split_command_line(text: str) -> CommandLine | None:
     return CommandLine(tuple(words))
 
 
+# A mistyped name is echoed back, but not a whole pasted paragraph.
+ECHOED_NAME = 40
+
+
 class UnknownCommand(UserError):
     """No command has the typed name. `ours` when its first word names one of our command
     groups (`/wave craete`): then it was surely meant for Chorus."""
 
     def __init__(self, typed: str, suggestion: str | None, *, ours: bool) -> None:
+        if len(typed) > ECHOED_NAME:
+            typed = typed[: ECHOED_NAME - 1] + "…"
         if suggestion is None:
             super().__init__(msg("error.unknown_command", command=typed))
         else:
@@ -153,6 +159,8 @@ def _looks_like_an_option(key: str, value: str) -> bool:
 
 
 def _unknown_option(command: Command, key: str) -> UserError:
+    if len(key) > ECHOED_NAME:
+        key = key[: ECHOED_NAME - 1] + "…"
     names = [option.name for option in command.options]
     if not names:
         return refuse("error.no_options", command=command.path)

@@ -13,7 +13,6 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from bot.core.actors import Actor, ChatKind, PlaceRef, Platform
 from bot.core.clock import Clock
@@ -24,24 +23,17 @@ from bot.core.commands import (
     Command,
     Context,
     Permission,
-    Quota,
     Scope,
 )
 from bot.core.context_loader import ContextLoader
 from bot.core.doorbell import Doorbell
-from bot.core.errors import (
-    FieldRefused,
-    PermissionDenied,
-    QuotaExceeded,
-    UserError,
-    refuse,
-    storage_refusal,
-)
+from bot.core.errors import FieldRefused, PermissionDenied, UserError, refuse, storage_refusal
 from bot.core.forms import check_answers
 from bot.core.probe import AlwaysAllowed, PlaceProbe
+from bot.core.quotas import Quotas
 from bot.core.registry import Registry
 from bot.core.replies import Reply
-from bot.core.richtext import Moment, doc, msg
+from bot.core.richtext import doc, msg
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -109,6 +101,7 @@ class Dispatcher:
         self._default_locale = default_locale
         self._doorbell = doorbell
         self._contexts = ContextLoader(database)
+        self._quotas = Quotas(database, clock)
 
     # --- commands --------------------------------------------------------------------
     async def prepare(self, call: Call, *, answered: bool = False) -> Prepared | Response:
@@ -144,7 +137,7 @@ class Dispatcher:
             if precheck is not None and call.command.form is not None and not answered:
                 await precheck(context)
             if call.command.form is not None and not answered:
-                await self._check_quota_left(call, context)
+                await self._quotas.check_left(call.command.quota, call.actor, context)
         except UserError as error:
             return self._refusal(error, locale)
         except Exception:
@@ -162,12 +155,12 @@ class Dispatcher:
             if call.command.form is not None:
                 form, context = call.command.form, prepared.context
                 values.update(check_answers(form, answers or {}, context, prepared.values))
-            taken = await self._take_quota(prepared)
+            taken = await self._quotas.take(call.command.quota, call.actor, prepared.context)
             try:
                 reply = await call.command.handler(prepared.context, Arguments(values, call.actor))
             except UserError:
                 # A refusal changed nothing (see `UserError`): it must not spend the quota.
-                await self._give_back(taken)
+                await self._quotas.give_back(taken)
                 raise
         except UserError as error:
             return self._refusal(error, locale)
@@ -252,51 +245,6 @@ class Dispatcher:
         if not authority.allows(needed):
             raise PermissionDenied(PERMISSION_REFUSALS[needed])
 
-    async def _check_quota_left(self, call: Call, context: Context) -> None:
-        """Refuse before a form is shown to someone whose quota is spent (nothing is taken:
-        `execute` takes the unit once the answers are in)."""
-        quota = call.command.quota
-        if quota is None:
-            return
-        key = f"{quota.name}:{call.actor.key}"
-        start, end = self._quota_window(quota)
-        async with self._database.read() as tx:
-            used = await tx.quotas.used(key, start)
-        if used >= quota.limit:
-            raise QuotaExceeded(msg("error.quota", when=Moment(end, _zone(context))))
-
-    async def _take_quota(self, prepared: Prepared) -> _Taken | None:
-        """Take one unit of the command's quota, before its handler runs.
-
-        Taken first, in one statement, so two requests at once cannot both pass the limit;
-        a refused action gives its unit back (`_give_back`)."""
-        quota = prepared.call.command.quota
-        if quota is None:
-            return None
-        start, end = self._quota_window(quota)
-        taken = _Taken(f"{quota.name}:{prepared.call.actor.key}", start)
-        async with self._database.transaction() as tx:
-            allowed = await tx.quotas.take(taken.key, taken.window_start, quota.limit)
-        if not allowed:
-            raise QuotaExceeded(msg("error.quota", when=Moment(end, _zone(prepared.context))))
-        return taken
-
-    def _quota_window(self, quota: Quota) -> tuple[datetime, datetime]:
-        """The start and end of the quota's window that holds now."""
-        now = self._clock.now()
-        start = now - timedelta(seconds=now.timestamp() % quota.window_seconds)
-        return start, start + timedelta(seconds=quota.window_seconds)
-
-    async def _give_back(self, taken: _Taken | None) -> None:
-        if taken is None:
-            return
-        try:
-            async with self._database.transaction() as tx:
-                await tx.quotas.give_back(taken.key, taken.window_start)
-        except Exception:
-            # The refusal still reaches the caller; only this one unit stays spent.
-            log.exception("could not give back a unit of quota %s", taken.key)
-
     # --- replies for refusals --------------------------------------------------------
     def unknown_command(self, name: str, locale: str) -> Response:
         """The answer to a command nobody declared: a pointer to /help."""
@@ -321,23 +269,6 @@ class Dispatcher:
 
     def _locale(self, context: Context) -> str:
         return context.place.locale if context.place else self._default_locale
-
-
-@dataclass(frozen=True, slots=True)
-class _Taken:
-    """One unit of a quota, taken for a call that is running."""
-
-    key: str
-    window_start: datetime
-
-
-def _zone(context: Context) -> str:
-    """The time zone the caller reads times in: the place's, else its campaign's."""
-    if context.place is not None:
-        return context.place.timezone
-    if context.campaign is not None:
-        return context.campaign.timezone
-    return "UTC"
 
 
 def _incident_id() -> str:

@@ -128,3 +128,11 @@ def test_a_word_like_an_option_is_refused_by_name_not_bound_elsewhere() -> None:
     assert refused.value.message == msg(
         "error.unknown_option_suggest", command="setup", option="dyas", suggestion="days"
     )
+
+
+async def test_a_pasted_paragraph_is_not_echoed_back_whole(organiser: Member) -> None:
+    answer = await organiser.says(f'/wave "{"a" * 500}"')
+
+    assert (
+        answer == f"There is no command /wave {'a' * 34}…. Type /help to see what you can do here."
+    )

@@ -4,7 +4,8 @@ A Telegram command is text, read by the same parser as the console's
 (`/setup name:"Keep 4o" timezone:Europe/Paris`); `/campaign invite days:3` runs the
 subcommand `campaign invite`. In a group, a command addressed to another bot
 (`/help@OtherBot`) is ignored, and so is an unknown command not addressed to Chorus (it may
-be another bot's). Ordinary chatter in groups is never read.
+be another bot's) unless it starts with one of Chorus's command groups (`/wave craete`).
+Ordinary chatter in groups is never read.
 """
 
 from __future__ import annotations
