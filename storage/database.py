@@ -144,8 +144,9 @@ class Database:
     async def _connection(self, **options: Any) -> AsyncIterator[AsyncConnection]:
         """A pooled connection; a fault an operator can fix leaves as a typed `StorageError`.
 
-        Only the driver's errors are translated: an `OSError` raised by the caller's own work
-        in the block (writing a file, say) passes through untouched.
+        Only those faults are translated: other driver errors (a conflict a repository
+        handles, a bug) and an `OSError` from the caller's own work in the block (writing a
+        file, say) pass through untouched.
         """
         connection = self.engine.connect()
         try:
@@ -153,13 +154,17 @@ class Database:
         except (OSError, TimeoutError) as error:
             raise _unreachable(self.engine.url, error, self._connect_timeout) from error
         except DBAPIError as error:
-            raise _storage_error(error) from error
+            if (typed := translate(error)) is None:
+                raise
+            raise typed from error
         try:
             if options:
                 connection = await connection.execution_options(**options)
             yield connection
         except DBAPIError as error:
-            raise _storage_error(error) from error
+            if (typed := translate(error)) is None:
+                raise
+            raise typed from error
         finally:
             await connection.close()
 

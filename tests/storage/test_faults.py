@@ -23,6 +23,7 @@ from storage.errors import (
     StorageError,
 )
 from storage.faults import translate
+from tests.conftest import reset_postgres
 from tests.fakes import FakeClock
 
 SessionSetup = Callable[[Any], None]
@@ -118,6 +119,7 @@ async def test_another_writer_holding_the_lock_is_busy(tmp_path: Path, clock: Fa
 async def test_another_writer_holding_a_postgresql_lock_is_busy(
     postgres_url: str, clock: FakeClock
 ) -> None:
+    await reset_postgres(postgres_url)
     async with (
         Database.connect(postgres_url, busy_timeout=0.2) as database,
         database.raw_connection() as other,
