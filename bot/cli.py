@@ -38,8 +38,6 @@ EXIT_FAILED = exit_codes.FAILED
 # A wrong value on the command line (kept under this name for the commands that import it).
 EXIT_UNUSABLE = exit_codes.USAGE
 EXIT_INTERRUPTED = exit_codes.INTERRUPTED
-# The older name of `fatal_errors`, which the subcommand modules import.
-_fatal_errors = fatal_errors
 STATUS_STYLES = {
     doctor.Status.OK: "green",
     doctor.Status.WARN: "yellow",

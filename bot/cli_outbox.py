@@ -16,13 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot import exit_codes
+from bot.cli_failures import fatal_errors
 from bot.core.clock import SystemClock
 from storage.database import Database
 from storage.repositories.outbox_trouble import TroubledRow
 from storage.unit import Tx
 
-EXIT_NO_SUCH_ROW = 3
-EXIT_DECLINED = 4
 ACTOR = "operator"
 
 RowNumber = Annotated[
@@ -48,9 +48,9 @@ def list_rows(
     ] = 20,
 ) -> None:
     """List the most recent failed and dead outbox rows, with why."""
-    from bot.cli import _fatal_errors, _load_settings
+    from bot.cli import _load_settings
 
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         rows = asyncio.run(_troubled(settings.database_url, campaign, limit))
     if not rows:
@@ -74,9 +74,9 @@ def list_rows(
 
 def retry_row(row: RowNumber) -> None:
     """Send a failed or dead row again, now, with a fresh set of attempts."""
-    from bot.cli import _fatal_errors, _load_settings
+    from bot.cli import _load_settings
 
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         retried = asyncio.run(_retry(settings.database_url, row))
     if retried is None:
@@ -89,9 +89,9 @@ def drop_row(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for a confirmation.")] = False,
 ) -> None:
     """Give up on a failed or dead row for good (asks first)."""
-    from bot.cli import _fatal_errors, _load_settings
+    from bot.cli import _load_settings
 
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         found = asyncio.run(_find(settings.database_url, row))
         if found is None:
@@ -99,7 +99,7 @@ def drop_row(
         question = f"Drop row {row} ({found.dedupe_key})? It will never be sent."
         if not yes and not typer.confirm(question, default=False):
             typer.echo("Nothing dropped.", err=True)
-            raise typer.Exit(EXIT_DECLINED)
+            raise typer.Exit(exit_codes.DECLINED)
         dropped = asyncio.run(_drop(settings.database_url, row))
     if dropped is None:  # retried by someone else while we asked
         _no_such_row(row)
@@ -108,7 +108,7 @@ def drop_row(
 
 def _no_such_row(row: int) -> NoReturn:
     typer.echo(f"No failed or dead outbox row {row} (see `chorus outbox list`).", err=True)
-    raise typer.Exit(EXIT_NO_SUCH_ROW)
+    raise typer.Exit(exit_codes.NOT_FOUND)
 
 
 async def _troubled(url: str, campaign: int | None, limit: int) -> list[TroubledRow]:

@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot import exit_codes
+from bot.cli_failures import fatal_errors
 from storage.database import Database
 from storage.records import Schedule
-
-EXIT_FAILED = 1
 
 
 def build_schedules_app() -> typer.Typer:
@@ -36,9 +36,9 @@ def list_parked(
     ] = None,
 ) -> None:
     """List the parked schedules, with the error that stopped each."""
-    from bot.cli import _fatal_errors, _load_settings  # light module; settings errors its way
+    from bot.cli import _load_settings
 
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         parked = asyncio.run(_parked(settings.database_url, campaign))
     if not parked:
@@ -62,14 +62,14 @@ def resume(
     schedule: Annotated[int, typer.Argument(help="The parked schedule's id.", min=1)],
 ) -> None:
     """Resume a parked schedule; what came due meanwhile follows its catch-up policy."""
-    from bot.cli import _fatal_errors, _load_settings
+    from bot.cli import _load_settings
 
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         resumed = asyncio.run(_resume(settings.database_url, schedule))
     if resumed is None:
         typer.echo(f"Schedule {schedule} is not parked: see `chorus schedules list`.", err=True)
-        raise typer.Exit(EXIT_FAILED)
+        raise typer.Exit(exit_codes.NOT_FOUND)
     typer.echo(f"Schedule {schedule} ({resumed.kind}) resumed; it runs at the next tick.")
 
 

@@ -2,9 +2,9 @@
 
 The file is checked whole before anything is written; a problem is reported in one line
 with its line number and nothing changes. A Rich progress bar shows the writing on a
-terminal. Each kind of refusal has its exit code (those of BSD's sysexits):
-`EXIT_BAD_OPTION` (64) an option names nothing usable, `EXIT_BAD_FILE` (65) the file's
-content is refused, `EXIT_CANNOT_READ` (66) the file cannot be read at all.
+terminal. Each kind of refusal has its exit code (`bot.exit_codes`): an option that names
+nothing usable is a usage error, a file that cannot be read at all a file error, and a file
+whose content is refused an input error.
 """
 
 from __future__ import annotations
@@ -17,15 +17,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
+from bot import exit_codes
+from bot.cli_failures import fatal_errors
 from bot.core.clock import SystemClock
 from storage.database import Database
 
 if TYPE_CHECKING:
     from cogs.petitions.importing import ImportResult, Row
-
-EXIT_BAD_OPTION = 64
-EXIT_BAD_FILE = 65
-EXIT_CANNOT_READ = 66
 
 
 def build_signatures_app() -> typer.Typer:
@@ -44,7 +42,7 @@ def import_csv(
 ) -> None:
     """Backfill the count history of a campaign from a CSV file (date, count)."""
     # Imported here: the CLI module stays light, and settings errors are reported its way.
-    from bot.cli import _fatal_errors, _load_settings
+    from bot.cli import _load_settings
     from cogs.petitions.importing import (
         MAX_FILE_BYTES,
         HistoryError,
@@ -55,7 +53,7 @@ def import_csv(
         source_name,
     )
 
-    with _fatal_errors():
+    with fatal_errors():
         settings = _load_settings()
         try:
             check_campaign(campaign)
@@ -65,10 +63,10 @@ def import_csv(
             result = asyncio.run(_import(settings.database_url, campaign, name, rows))
         except OSError as error:
             typer.echo(f"Cannot read {path}: {_why(error)}.", err=True)
-            raise typer.Exit(EXIT_CANNOT_READ) from None
+            raise typer.Exit(exit_codes.FILE) from None
         except ImportOptionError as error:
             typer.echo(f"{error}. Nothing imported.", err=True)
-            raise typer.Exit(EXIT_BAD_OPTION) from None
+            raise typer.Exit(exit_codes.USAGE) from None
         except HistoryError as error:
             if len(error.problems) == 1:
                 typer.echo(f"Nothing imported from {path}: {error.problems[0]}.", err=True)
@@ -76,7 +74,7 @@ def import_csv(
                 typer.echo(f"Nothing imported from {path}:", err=True)
                 for problem in error.problems:
                     typer.echo(f"  {problem}", err=True)
-            raise typer.Exit(EXIT_BAD_FILE) from None
+            raise typer.Exit(exit_codes.INPUT) from None
     typer.echo(
         f"Imported {result.rows} rows into campaign {campaign} ({result.added} new); "
         f"{result.milestones} milestones recorded from the history."

@@ -16,10 +16,16 @@ SETTINGS = 3
 DATABASE = 4
 # The database was written by a newer Chorus.
 SCHEMA = 5
-# A file to write cannot be written (missing directory, a directory, no permission, disk full).
+# A file cannot be read or written (missing directory, a directory, no permission, disk full).
 FILE = 6
 # A platform (Discord, Telegram) could not be reached at start.
 PLATFORM = 7
+# A file's content is refused, named by line (nothing of it was used).
+INPUT = 8
+# The row or schedule named does not exist, or is not in a state the command acts on.
+NOT_FOUND = 9
+# The operator answered no when asked to confirm.
+DECLINED = 10
 # Something unexpected: a bug, with its traceback in the log at DEBUG.
 INTERNAL = 70
 # Interrupted with Ctrl-C.
@@ -27,6 +33,7 @@ INTERRUPTED = 130
 
 SUMMARY = (
     "Exit codes: 0 done; 1 a check failed; 2 bad command line; 3 bad setting;"
-    " 4 database unusable; 5 database from a newer Chorus; 6 file not writable;"
-    " 7 platform unreachable; 70 unexpected error; 130 interrupted."
+    " 4 database unusable; 5 database from a newer Chorus; 6 file unreadable or unwritable;"
+    " 7 platform unreachable; 8 file content refused; 9 no such row or schedule;"
+    " 10 declined; 70 unexpected error; 130 interrupted."
 )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from bot import exit_codes
 from bot.cli import build_app
-from bot.cli_outbox import EXIT_DECLINED, EXIT_NO_SUCH_ROW
 from storage.database import Database
 from storage.records import NewMessage, OutboxEntry
 from tests.core.outbox.helpers import add_group, payload
@@ -124,7 +124,7 @@ def test_retry_sends_a_dead_row_again_with_fresh_attempts(home: Path) -> None:
     assert audit(home)[0][:2] == ("operator", "outbox.retry")
 
     again = chorus("outbox", "retry", str(dead))
-    assert again.exit_code == EXIT_NO_SUCH_ROW
+    assert again.exit_code == exit_codes.NOT_FOUND
     assert again.stderr == f"No failed or dead outbox row {dead} (see `chorus outbox list`).\n"
 
 
@@ -133,7 +133,7 @@ def test_a_sent_row_cannot_be_retried(home: Path) -> None:
 
     retried = chorus("outbox", "retry", str(ids["milestone:1:1000:1"]))
 
-    assert retried.exit_code == EXIT_NO_SUCH_ROW
+    assert retried.exit_code == exit_codes.NOT_FOUND
     assert entry(home, ids["milestone:1:1000:1"]).status == "sent"
 
 
@@ -143,7 +143,7 @@ def test_drop_asks_first_and_keeps_the_row_when_told_no(home: Path) -> None:
 
     declined = chorus_with_input("n\n", "outbox", "drop", str(failed))
 
-    assert declined.exit_code == EXIT_DECLINED
+    assert declined.exit_code == exit_codes.DECLINED
     assert f"Drop row {failed} (digest:1:2026-06-01)? It will never be sent." in declined.stdout
     assert entry(home, failed).status == "failed"
 
@@ -172,7 +172,7 @@ def test_dropping_an_unknown_row_names_it(home: Path) -> None:
 
     dropped = chorus("outbox", "drop", "999", "--yes")
 
-    assert dropped.exit_code == EXIT_NO_SUCH_ROW
+    assert dropped.exit_code == exit_codes.NOT_FOUND
     assert dropped.stderr == "No failed or dead outbox row 999 (see `chorus outbox list`).\n"
 
 
@@ -182,7 +182,7 @@ def test_an_unusable_database_is_one_line(home: Path, monkeypatch: pytest.Monkey
 
     listed = chorus("outbox", "list")
 
-    assert listed.exit_code == 2
+    assert listed.exit_code == exit_codes.DATABASE
     assert listed.stderr.startswith("Database unusable:")
     assert len(listed.stderr.splitlines()) == 1
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import exit_codes
 from storage.database import Database
 from tests.fakes import utc
 from tests.test_cli import chorus, database_file, home
@@ -60,7 +61,7 @@ def test_list_shows_a_parked_schedule_with_its_error_and_resume_clears_it(home: 
 
     assert "No schedule is parked." in chorus("schedules", "list").stdout
     again = chorus("schedules", "resume", str(schedule_id))
-    assert again.exit_code == 1
+    assert again.exit_code == exit_codes.NOT_FOUND
     assert f"Schedule {schedule_id} is not parked" in again.stderr
 
 
@@ -70,7 +71,7 @@ def test_list_by_campaign_and_resume_of_an_unknown_schedule(home: Path) -> None:
     assert "No schedule is parked." in chorus("schedules", "list", "--campaign", "2").stdout
     assert "digest" in chorus("schedules", "list", "--campaign", "1").stdout
     unknown = chorus("schedules", "resume", "99")
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == exit_codes.NOT_FOUND
     assert "Schedule 99 is not parked" in unknown.stderr
 
 

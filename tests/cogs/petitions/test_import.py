@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot import exit_codes
 from bot.app import Core
 from bot.cli import build_app
-from bot.cli_signatures import EXIT_BAD_FILE, EXIT_BAD_OPTION, EXIT_CANNOT_READ
 from bot.core.options import TextOption
 from cogs.petitions.importing import MAX_FILE_BYTES
 from cogs.petitions.sources import MAX_SOURCE_NAME
@@ -78,7 +78,7 @@ def test_a_bad_file_is_refused_whole_naming_its_lines(home: str, tmp_path: Path)
 
     result = CliRunner().invoke(build_app(), ["signatures", "import", str(csv)])
 
-    assert result.exit_code == EXIT_BAD_FILE
+    assert result.exit_code == exit_codes.INPUT
     assert "Nothing imported" in result.output
     assert "line 2: 'yesterday' is not a date (YYYY-MM-DD)" in result.output
     assert "line 3: '-5' is not a count from 0 to 1,000,000,000" in result.output
@@ -138,7 +138,7 @@ def test_a_file_past_the_edges_is_refused_in_one_line_and_nothing_is_imported(
 
     code, lines = import_file(csv)
 
-    assert (code, lines) == (EXIT_BAD_FILE, [f"Nothing imported from {csv}: {problem}."])
+    assert (code, lines) == (exit_codes.INPUT, [f"Nothing imported from {csv}: {problem}."])
     assert asyncio.run(state(home)) == ([], [], 0)
 
 
@@ -150,19 +150,19 @@ def test_a_file_that_cannot_be_read_or_is_not_text_is_named(home: str, tmp_path:
     large.write_text("2026-03-01,800\n" * (MAX_FILE_BYTES // 15 + 1))
 
     assert import_file(tmp_path / "missing.csv") == (
-        EXIT_CANNOT_READ,
+        exit_codes.FILE,
         [f"Cannot read {tmp_path / 'missing.csv'}: there is no such file."],
     )
     assert import_file(tmp_path) == (
-        EXIT_CANNOT_READ,
+        exit_codes.FILE,
         [f"Cannot read {tmp_path}: it is a directory, not a file."],
     )
     assert import_file(latin) == (
-        EXIT_BAD_FILE,
+        exit_codes.INPUT,
         [f"Nothing imported from {latin}: line 2 is not UTF-8 text; save the file as UTF-8."],
     )
     assert import_file(large) == (
-        EXIT_BAD_FILE,
+        exit_codes.INPUT,
         [f"Nothing imported from {large}: the file is larger than 5,000,000 bytes."],
     )
     assert asyncio.run(state(home)) == ([], [], 0)
@@ -182,13 +182,13 @@ def test_the_source_name_has_the_limits_it_has_in_chat(
     clean = import_file(csv, "--source", "\u202epaper\u200b ")
 
     assert too_long == (
-        EXIT_BAD_OPTION,
+        exit_codes.USAGE,
         ["--source can be at most 60 characters; this one has 10,000. Nothing imported."],
     )
-    assert blank == (EXIT_BAD_OPTION, ["--source needs a name. Nothing imported."])
-    assert no_campaign == (EXIT_BAD_OPTION, ["There is no campaign 7. Nothing imported."])
+    assert blank == (exit_codes.USAGE, ["--source needs a name. Nothing imported."])
+    assert no_campaign == (exit_codes.USAGE, ["There is no campaign 7. Nothing imported."])
     assert past_any_id == (
-        EXIT_BAD_OPTION,
+        exit_codes.USAGE,
         [f"There is no campaign {10**30}. Nothing imported."],
     )
     assert clean[0] == 0
