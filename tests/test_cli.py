@@ -251,7 +251,13 @@ def test_the_operator_commands_do_not_load_the_platform_libraries() -> None:
 def test_the_exit_codes_are_listed_in_the_help() -> None:
     result = chorus("--help")
     assert result.exit_code == 0
-    for code in ("0 done", "3 bad setting", "4 database unusable", "6 file not writable"):
+    for code in (
+        "0 done",
+        "3 bad setting",
+        "4 database unusable",
+        "6 file unreadable or unwritable",
+        "9 no such row or schedule",
+    ):
         assert code in " ".join(result.stdout.split())
 
 
