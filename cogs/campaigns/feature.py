@@ -24,23 +24,18 @@ from bot.core.options import (
     TimeZoneOption,
     UserOption,
 )
-from bot.core.posting import problem_line
 from bot.core.replies import Reply
 from bot.core.richtext import (
-    Block,
-    Bold,
     Bullets,
     Code,
-    Inline,
     Moment,
     Para,
     bold,
     doc,
     msg,
-    para,
 )
-from cogs.campaigns.service import CampaignService, NewCampaign, Overview, normalise_hashtag
-from storage.records import Place
+from cogs.campaigns.service import CampaignService, NewCampaign, normalise_hashtag
+from cogs.campaigns.views import campaign_blocks, place_blocks
 
 ROLE_CHOICES = (
     Choice("organiser", msg("roles.organiser")),
@@ -220,39 +215,13 @@ class Campaigns:
     async def show(self, context: Context, args: Arguments) -> Reply:
         """The campaign's shared settings, this place's own, and (for organisers and
         moderators) the other places where Chorus cannot post."""
-        overview = await self._service.overview(context)
-        campaign, place = overview.campaign, overview.place
-        counts = overview.places_by_platform
-        role = context.authority.role
-        blocks: list[Block] = [
-            Para((Bold((msg("campaign.title", name=campaign.name),)),)),
-            Bullets(
-                (
-                    (msg("campaign.hashtag", hashtag=_hashtag(campaign.hashtag)),),
-                    (msg("campaign.timezone", zone=campaign.timezone),),
-                    (msg("campaign.language", language=msg(f"language.{campaign.locale}")),),
-                    (
-                        msg(
-                            "campaign.places",
-                            discord=counts.get("discord", 0),
-                            telegram=counts.get("telegram", 0),
-                            console=counts.get("console", 0),
-                        ),
-                    ),
-                )
-            ),
-            *_place_blocks(place),
-        ]
-        if role is not None and overview.needing_attention:
-            blocks += _attention(overview, place.timezone)
-        blocks.append(Para((msg(f"campaign.your_role.{role.value if role else 'member'}"),)))
-        return Reply(tuple(blocks))
+        return Reply(campaign_blocks(await self._service.overview(context), context))
 
     async def show_place(self, context: Context, args: Arguments) -> Reply:
         """This place's own settings, and what keeps Chorus from posting here, if anything."""
         if context.place is None:
             raise refuse("error.not_set_up")
-        return Reply(_place_blocks(context.place))
+        return Reply(place_blocks(context.place))
 
     async def change_campaign(self, context: Context, args: Arguments) -> Reply:
         """Change the campaign's name, hashtag, default time zone or language."""
@@ -364,46 +333,6 @@ class Campaigns:
         return Reply(doc(msg("roles.revoked", user=Code(user.key))))
 
 
-def _place_blocks(place: Place) -> tuple[Block, ...]:
-    """This place's settings; first, a warning when Chorus cannot post here."""
-    lines: list[tuple[Inline, ...]] = []
-    problem = problem_line(place, place.timezone)
-    if problem is not None:
-        lines.append((problem,))
-    lines += [
-        (msg("place.channel", channel=Code(place.announcement_channel)),),
-        (msg("place.timezone", zone=place.timezone),),
-        (msg("place.language", language=msg(f"language.{place.locale}")),),
-    ]
-    return (para(Bold((msg("place.title"),))), Bullets(tuple(lines)))
-
-
-def _attention(overview: Overview, zone: str) -> list[Block]:
-    """The other places of the campaign where Chorus cannot post, one line each."""
-    lines: list[tuple[Inline, ...]] = []
-    for other in overview.needing_attention:
-        name = bold(other.title or other.external_id)
-        platform = msg(f"posting.platform.{other.platform}")
-        if not other.active:
-            line = msg(
-                "campaign.attention.inactive",
-                place=name,
-                platform=platform,
-                reason=other.inactive_reason or "—",
-            )
-        else:
-            line = msg(
-                "campaign.attention.cannot_post",
-                place=name,
-                platform=platform,
-                problem=problem_line(other, zone) or "",
-            )
-        lines.append((line,))
-    if overview.more_needing_attention:
-        lines.append((msg("campaign.attention.more"),))
-    return [para(Bold((msg("campaign.attention"),))), Bullets(tuple(lines))]
-
-
 async def _check_can_post(context: Context, channel: str) -> None:
     missing = await context.probe.missing_post_permission(channel)
     if missing:
@@ -412,10 +341,6 @@ async def _check_can_post(context: Context, channel: str) -> None:
 
 def _channel(raw: str, context: Context) -> str:
     return context.where.chat_id if raw == "here" else raw
-
-
-def _hashtag(tag: str) -> str:
-    return f"#{tag}" if tag else "—"
 
 
 def _moment(at: datetime, context: Context) -> Moment:
