@@ -11,7 +11,9 @@ with `--seed`:
 - 5 % lost their send permission: every message is refused 403 "not enough rights"
   (`CannotPost`: the row fails, the place is marked with a posting problem, stays active);
 - 2 % answer 500 to their first one or two messages, then accept (`Transient`);
-- 1 % hold their first message longer than the courier's timeout (`Transient`);
+- 1 % hold their first message longer than the courier's timeout (`Transient`); the fake
+  has not accepted it (had it, the retry would be a duplicate: Telegram takes no
+  idempotency key, and delivery is at least once by design);
 - 1 % of the rows are composed at send time by a composer that raises (RuntimeError or
   IndexError) every time: each must end `dead` with its reason, never leased for ever;
 - 429 from the platform's limits (`RetryAfter`), as in benchmarks/fanout.py.
@@ -29,7 +31,7 @@ and its error); the last stdout line is
 - lost: healthy groups whose message the platform never accepted (goal 0);
 - duplicates: messages the platform received twice, by outbox nonce (goal 0);
 - wrongly_inactive: places inactive at the end; a lost permission is no removal (goal 0);
-- stuck_rows: rows not in a final state (sent, failed, dead, expired, cancelled), and
+- stuck_rows: rows not in a final state (sent, failed, dead, expired, cancelled, gone), and
   `failed` or `dead` rows without a reason (goal 0);
 - other_schedules_ran: 1 if the fan-out's rows were written although the broken schedule's
   handler raised in the same tick, and the broken one ended parked with its error (goal 1).
@@ -74,7 +76,8 @@ from storage.database import Database
 from storage.records import NewMessage, OutboxEntry, Place, Schedule
 from storage.unit import Tx
 
-FINAL = frozenset({"sent", "failed", "dead", "expired", "cancelled"})
+# Settled for good. (`gone` too, though no row should end so here: see wrongly_inactive.)
+FINAL = frozenset({"sent", "failed", "dead", "expired", "cancelled", "gone"})
 COURIER_TIMEOUT = 2.0  # seconds the courier waits for an answer
 SLOW_SECONDS = 4.0  # how long a slow chat holds its first message
 BACKOFF = Backoff(base=0.2, cap=2.0, max_attempts=5)
@@ -414,6 +417,16 @@ def report(result: dict[str, Any]) -> str:
     progress(f"settled in {result['wall']:.1f} s")
     progress(f"rows by status: {dict(sorted(statuses.items()))}")
     progress(f"dead rows by reason: {dict(dead_reasons)}")
+    by_kind: dict[str, Counter[str]] = {"healthy": Counter(), "no permission": Counter()}
+    for row in rows:
+        if row.chat_id in plan.forbidden:
+            by_kind["no permission"][row.status] += 1
+        elif row.chat_id not in plan.broken_rows:
+            by_kind["healthy"][row.status] += 1
+    progress(
+        f"rows of healthy groups: {dict(by_kind['healthy'])}; of groups without "
+        f"permission: {dict(by_kind['no permission'])}"
+    )
     progress(f"courier outcomes: {dict(result['courier'].outcomes)}")
     progress(f"sender totals: {dict(sorted(result['totals'].items()))}")
     progress(f"platform saw: {result['stats']}")
