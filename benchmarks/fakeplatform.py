@@ -12,6 +12,16 @@ POST /send {"chat_id", "chat_kind": "group"|"private", "nonce", "text"}
     200 {"message_id": n}, or 429 {"retry_after": seconds, "scope": "global"|"chat"|"group"}
     A nonce accepted before is a duplicate delivery: counted, and answered with the first id.
 GET /stats: what it saw, as JSON.
+
+Faults (for benchmarks/chaos.py; none unless asked, so other benchmarks see the limits only):
+POST /faults {"forbidden": [chat, …], "server_errors": {chat: n, …}, "slow": [chat, …],
+              "slow_seconds": s}
+    forbidden: every message to that chat is refused 403 "not enough rights" (the bot lost
+    its send permission there); server_errors: the chat's next n messages get 500; slow: the
+    chat's first message is answered only after `slow_seconds`, with 504 and *not* accepted
+    (a gateway that gave up before the message reached the platform: retrying it is no
+    duplicate). A faulty answer comes before any limit is judged and uses none of them.
+GET /accepted: how many messages each chat accepted, {chat: n}.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import signal
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -36,6 +47,7 @@ class Stats:
     violations: int = 0
     violations_by_scope: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+    faults: dict[str, int] = field(default_factory=dict)  # injected answers, by kind
     first_accepted: float = 0.0  # monotonic seconds (shared with the benchmark's clock)
     last_accepted: float = 0.0
 
@@ -52,6 +64,8 @@ class Platform:
         self._last_to_chat: dict[str, float] = {}
         self._group_recent: dict[str, deque[float]] = {}
         self._by_nonce: dict[str, int] = {}
+        self.accepted_by_chat: dict[str, int] = {}
+        self.faults = Faults()
 
     def judge(self, chat: str, kind: str, arrival: float) -> tuple[str, float] | None:
         """Which limit this arrival breaks, and how long until it would not; None if none."""
@@ -83,7 +97,37 @@ class Platform:
         if kind == "group" and self.group_per_minute:
             self._group_recent.setdefault(chat, deque()).append(arrival)
         self._by_nonce[nonce] = stats.accepted
+        self.accepted_by_chat[chat] = self.accepted_by_chat.get(chat, 0) + 1
         return stats.accepted
+
+
+@dataclass
+class Faults:
+    """Answers injected before the limits are judged (POST /faults); none by default."""
+
+    forbidden: set[str] = field(default_factory=set)
+    server_errors: dict[str, int] = field(default_factory=dict)  # chat → 500s still to give
+    slow: set[str] = field(default_factory=set)  # chats whose first message stalls
+    slow_seconds: float = 0.0
+
+    def load(self, body: dict[str, Any]) -> None:
+        self.forbidden = {str(chat) for chat in body.get("forbidden", ())}
+        self.server_errors = {str(k): int(v) for k, v in body.get("server_errors", {}).items()}
+        self.slow = {str(chat) for chat in body.get("slow", ())}
+        self.slow_seconds = float(body.get("slow_seconds", 0.0))
+
+    def answer(self, chat: str) -> tuple[str, int, dict[str, Any]] | None:
+        """The fault this message to `chat` meets (kind, status, body), if any."""
+        if chat in self.forbidden:
+            body = {"description": "Forbidden: not enough rights to send text messages"}
+            return "forbidden", 403, body
+        if self.server_errors.get(chat, 0) > 0:
+            self.server_errors[chat] -= 1
+            return "server_error", 500, {"description": "Internal Server Error"}
+        if chat in self.slow:
+            self.slow.discard(chat)
+            return "slow", 504, {"description": "Gateway Timeout"}
+        return None
 
 
 def make_app(platform: Platform, latency: float) -> web.Application:
@@ -92,6 +136,14 @@ def make_app(platform: Platform, latency: float) -> web.Application:
         body = await request.json()
         platform.stats.received += 1
         chat, kind, nonce = str(body["chat_id"]), str(body["chat_kind"]), str(body["nonce"])
+        fault = platform.faults.answer(chat)
+        if fault is not None:
+            what, status, answer = fault
+            faults = platform.stats.faults
+            faults[what] = faults.get(what, 0) + 1
+            if what == "slow":
+                await asyncio.sleep(platform.faults.slow_seconds)
+            return web.json_response(answer, status=status)
         breach = platform.judge(chat, kind, arrival)
         if latency:
             await asyncio.sleep(latency)
@@ -107,9 +159,18 @@ def make_app(platform: Platform, latency: float) -> web.Application:
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(asdict(platform.stats))
 
+    async def faults(request: web.Request) -> web.Response:
+        platform.faults.load(await request.json())
+        return web.json_response({"ok": True})
+
+    async def accepted(request: web.Request) -> web.Response:
+        return web.json_response(platform.accepted_by_chat)
+
     app = web.Application()
     app.router.add_post("/send", send)
     app.router.add_get("/stats", stats)
+    app.router.add_post("/faults", faults)
+    app.router.add_get("/accepted", accepted)
     return app
 
 
