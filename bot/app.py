@@ -20,10 +20,10 @@ from bot.core.i18n import Catalogues
 from bot.core.outbox import OutboxSender, make_owner
 from bot.core.outbox.compose import Composers
 from bot.core.places import PlaceChanges, PlaceEvents
+from bot.core.redaction import Redactor
 from bot.core.registry import Registry
 from bot.core.scheduling import Ticker
 from bot.heap import startup_frozen
-from bot.logs import Redactor
 from bot.platforms import PlatformPlan, Terminal, plan_platforms
 from bot.settings import Settings, install_secret
 from cogs.campaigns import Campaigns, CampaignService

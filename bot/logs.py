@@ -9,47 +9,18 @@ the formatted traceback and the stack text before anything is written.
 from __future__ import annotations
 
 import logging
-import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
-from urllib.parse import quote
 
-REDACTED = "[redacted]"
+from bot.core.redaction import Redactor
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that would print request URLs (and with them the Telegram token) at INFO.
 # httpx and httpcore log URLs with the Telegram token; the others narrate routine work
 # (each migration step, each scheduler tick) that an operator needs only when debugging.
 QUIET_LOGGERS = ("httpx", "httpcore")
 CHATTY_LOGGERS = ("alembic", "apscheduler")
-# Shapes of tokens we may not know about (a second bot, a token pasted in a message).
-TELEGRAM_SHAPE = r"\d{5,20}:[A-Za-z0-9_-]{30,}"
-DISCORD_SHAPE = (
-    r"(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]{20,40}\.[A-Za-z0-9_-]{4,12}\.[A-Za-z0-9_-]{20,}"
-    r"(?![A-Za-z0-9_.-])"
-)
-# Shorter "secrets" would redact ordinary words; Settings.secret_values() applies the same floor.
-MIN_SECRET_LENGTH = 8
-
-
-class Redactor:
-    """Replaces configured secrets and anything shaped like a platform token."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        variants = {
-            variant
-            for secret in secrets
-            if len(secret) >= MIN_SECRET_LENGTH
-            # A URL may carry the secret percent-encoded (the colon of a Telegram token).
-            for variant in (secret, quote(secret, safe=""))
-        }
-        # Longest first, so a secret that contains another is replaced whole.
-        alternatives = [re.escape(value) for value in sorted(variants, key=len, reverse=True)]
-        alternatives += [TELEGRAM_SHAPE, DISCORD_SHAPE]
-        self._pattern = re.compile("|".join(alternatives))
-
-    def __call__(self, text: str) -> str:
-        return self._pattern.sub(REDACTED, text)
 
 
 class RedactingFilter(logging.Filter):

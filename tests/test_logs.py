@@ -7,14 +7,8 @@ import logging
 import httpx
 import pytest
 
-from bot.logs import (
-    QUIET_LOGGERS,
-    REDACTED,
-    ChorusHandler,
-    RedactingFilter,
-    Redactor,
-    setup_logging,
-)
+from bot.core.redaction import REDACTED, Redactor
+from bot.logs import QUIET_LOGGERS, ChorusHandler, RedactingFilter, setup_logging
 
 TELEGRAM = "7301234567:AAHfRlBq2xQ_secretsecret-SECRETsecret12"
 DISCORD = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"

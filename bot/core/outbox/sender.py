@@ -44,7 +44,7 @@ from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
 from bot.core.outbox.transmit import Redact, describe, redacted, transmit
-from bot.logs import Redactor
+from bot.core.redaction import Redactor
 from storage.database import Database
 from storage.records import ClaimedMessage
 
