@@ -208,13 +208,15 @@ class OutboxRepository(OutboxBulk, OutboxTrouble):
         )
         return result.rowcount == 1
 
-    async def still_ours(self, message_id: int, owner: str) -> bool:
-        """Whether the row is still leased to `owner`, to check just before sending it: a
-        row cancelled (or reclaimed) while it waited in the sender's hands is not sent."""
+    async def still_ours(self, message_ids: Collection[int], owner: str) -> set[int]:
+        """Which of `message_ids` are still leased to `owner`, to check before sending them:
+        a row cancelled (or reclaimed) while it waited in the sender's hands is not sent."""
+        if not message_ids:
+            return set()
         result = await self._connection.execute(
-            select(outbox.c.id).where(outbox.c.id == message_id, _leased_to(owner))
+            select(outbox.c.id).where(outbox.c.id.in_(list(message_ids)), _leased_to(owner))
         )
-        return result.one_or_none() is not None
+        return set(result.scalars())
 
     async def retry(
         self, message_id: int, owner: str, at: datetime, error: str, *, count_attempt: bool

@@ -74,8 +74,8 @@ class OutboxBulk(Repository):
 
     async def cancel_pending(self, key_prefix: str, reason: str) -> int:
         """Cancel the unsent outbox rows whose key starts with `key_prefix`: `pending` ones,
-        and `sending` ones a sender has claimed but not sent yet. A sender checks its row is
-        still its own just before sending it (`still_ours`), so a claimed row stops there;
+        and `sending` ones a sender has claimed but not sent yet. A sender checks its rows are
+        still its own before sending them (`still_ours`), so a claimed row stops there;
         its lease owner is kept so that a send already on the wire is still recorded as
         sent (`mark_sent`). Returns how many rows were cancelled."""
         result = await self._connection.execute(

@@ -40,6 +40,7 @@ from bot.core.outbox.compose import (
     message_of,
     request_for,
 )
+from bot.core.outbox.leases import LeaseCheck
 from bot.core.outbox.ratelimit import RateLimiter, WouldWait
 from bot.core.outbox.settings import SenderSettings
 from bot.core.outbox.settle import DropChat, HoldChat, RecipientGone, SendTo, Settler
@@ -89,6 +90,9 @@ class OutboxSender:
         self._queues: dict[str, deque[ClaimedMessage]] = {}  # rows in hand, per chat
         self._workers: dict[str, asyncio.Task[None]] = {}  # one per queue
         self._in_hand: set[int] = set()
+        self._leases = LeaseCheck(
+            database, owner, lambda: self._in_hand, self._settings.lease_check_seconds
+        )
         # Rows of the last claims composed together (see `_compose_claimed`), by outbox id.
         self._composed: dict[int, Composed | None] = {}
         # Chats whose worker has a row on the wire: stop() lets those finish.
@@ -123,7 +127,9 @@ class OutboxSender:
         return self._totals.copy()
 
     def wake(self) -> None:
-        """Rows were just written: claim now rather than at the next poll."""
+        """Rows were just written (or cancelled): claim now rather than at the next poll,
+        and read again whether the rows in hand are still ours."""
+        self._leases.stale()
         self._backlog = True  # if our hands are full now, claim as soon as they are not
         self._wakeup.set()
 
@@ -368,10 +374,9 @@ class OutboxSender:
         return None
 
     async def _still_ours(self, message: ClaimedMessage) -> bool:
-        """Whether the row is still leased to us, read just before it is sent: a row
+        """Whether the row is still leased to us, checked just before it is sent: a row
         cancelled in bulk meanwhile (its wave was called off) is not sent."""
-        async with self._db.read() as tx:
-            ours = await tx.outbox.still_ours(message.id, self._owner)
+        ours = await self._leases.still_ours(message.id)
         if not ours:
             self._totals["lost"] += 1
             logger.info("%s outbox %d: cancelled before it was sent", self._platform, message.id)

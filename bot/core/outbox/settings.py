@@ -21,7 +21,9 @@ class SenderSettings:
     hold a row longer than `defer_after` seconds gets its rows back into the table until
     then, so it does not hold places in hand that other chats could use. A courier that has
     not answered within `send_timeout` seconds (couriers give up sooner on their own; this
-    is the backstop for one that hangs) counts as a transient failure.
+    is the backstop for one that hangs) counts as a transient failure. Whether the rows in
+    hand are still this sender's is read for all of them at once and trusted for
+    `lease_check_seconds`, or until `wake()` (see `leases`); 0 reads before every send.
     """
 
     batch_size: int = 20
@@ -31,6 +33,7 @@ class SenderSettings:
     stop_grace: float = 5.0
     defer_after: float = 5.0
     send_timeout: float = 120.0
+    lease_check_seconds: float = 0.5
     backoff: Backoff = field(default_factory=Backoff)
 
     def __post_init__(self) -> None:
@@ -38,6 +41,8 @@ class SenderSettings:
             raise ValueError("batch_size and concurrency must be at least 1")
         if self.lease_seconds <= 0 or self.poll_interval <= 0 or self.send_timeout <= 0:
             raise ValueError("lease_seconds, poll_interval and send_timeout must be positive")
+        if self.lease_check_seconds < 0:
+            raise ValueError("lease_check_seconds cannot be negative")
 
 
 def make_owner(platform: Platform) -> str:

@@ -46,6 +46,7 @@ async def test_a_reminder_claimed_before_the_wave_was_cancelled_is_not_sent(
         "test-telegram",
         limiter=RateLimiter(RateLimits(10_000, 0.0)),
     )
+    world.core.doorbell.listen(sender.wake)  # as `chorus run` wires it
 
     await sender.run_once()
 

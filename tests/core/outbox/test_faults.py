@@ -211,15 +211,17 @@ async def test_rows_claimed_before_their_wave_is_cancelled_are_not_sent(
     in_hand = await queue_message(db, clock, "wave:1.1:remind:b", chat="-1")
     elsewhere = await queue_message(db, clock, "digest:1:2026-06-01", chat="-1")
     courier = FakeCourier()
+    outbox_sender = sender(db, clock, courier)
 
     async def cancel_the_wave(delivery: Delivery) -> None:
         if delivery.outbox_id == on_the_wire:  # an organiser cancels while it goes out
             async with db.transaction() as tx:
                 assert await tx.outbox.cancel_pending("wave:1.1:", "wave cancelled") == 2
+            outbox_sender.wake()  # as the dispatcher's doorbell does after the command
 
     courier.on_deliver = cancel_the_wave
 
-    await sender(db, clock, courier).run_once()
+    await outbox_sender.run_once()
 
     assert courier.outbox_ids == [on_the_wire, elsewhere]
     entry = await row(db, in_hand)
@@ -231,6 +233,28 @@ async def test_rows_claimed_before_their_wave_is_cancelled_are_not_sent(
     # The one already on the wire when the wave was cancelled did go out: recorded so.
     sent = await row(db, on_the_wire)
     assert (sent.status, sent.platform_message_id) == ("sent", "m1")
+
+
+async def test_a_row_cancelled_by_another_process_is_not_sent_once_the_check_is_due(
+    db: Database, clock: FakeClock
+) -> None:
+    on_the_wire = await queue_message(db, clock, "wave:1.1:remind:a", chat="-1")
+    in_hand = await queue_message(db, clock, "wave:1.1:remind:b", chat="-1")
+    courier = FakeCourier()
+
+    async def cancelled_elsewhere(delivery: Delivery) -> None:
+        # Another process cancels: nothing wakes this sender; its check, always due here
+        # (`lease_check_seconds=0`), reads the table again before the next send.
+        if delivery.outbox_id == on_the_wire:
+            async with db.transaction() as tx:
+                await tx.outbox.cancel_pending("wave:1.1:", "wave cancelled")
+
+    courier.on_deliver = cancelled_elsewhere
+
+    await sender(db, clock, courier, SenderSettings(lease_check_seconds=0)).run_once()
+
+    assert courier.outbox_ids == [on_the_wire]
+    assert (await row(db, in_hand)).status == "cancelled"
 
 
 async def test_a_row_with_an_unknown_chat_kind_fails_without_stopping_the_batch(
