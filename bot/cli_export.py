@@ -116,6 +116,7 @@ async def _export(
             known = await tx.testimony_exports.campaigns()
             chosen = _choose(known, campaign_id)
             campaign = await tx.campaigns.get(chosen)
+        # Listed by `campaigns()` in this same read; campaigns are never deleted.
         assert campaign is not None
         service = ExportService(
             database, SystemClock(), Pseudonyms(install_secret(settings)), Catalogues.load()

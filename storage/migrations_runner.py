@@ -34,7 +34,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    assert head is not None  # the migrations ship with the package: there is a head
     return head
 
 

@@ -45,14 +45,18 @@ def straight_quotes(line: str) -> str:
 
 def split_command_line(text: str) -> CommandLine | None:
     """Words of a command, or None when `text` is not a command (no leading `/`)."""
-    stripped = straight_quotes(text.strip())
+    stripped = text.strip()
     if not stripped.startswith("/") or len(stripped) == 1:
         return None
+    return CommandLine(command_words(stripped[1:]))
+
+
+def command_words(line: str) -> tuple[str, ...]:
+    """The words of a command typed without its `/`, quotes as people type them."""
     try:
-        words = shlex.split(stripped[1:])
+        return tuple(shlex.split(straight_quotes(line)))
     except ValueError:
         raise refuse("error.bad_quotes") from None
-    return CommandLine(tuple(words))
 
 
 # A mistyped name is echoed back, but not a whole pasted paragraph.

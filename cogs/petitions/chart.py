@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, ParamSpec
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 from cogs.petitions.trend import Point, thin
@@ -202,7 +203,7 @@ def _date(number: float, tz: tzinfo) -> datetime:
 
 
 def _draw(
-    axes: object,
+    axes: Axes,
     points: Sequence[Point],
     marks: Sequence[Mark],
     start: datetime,
@@ -210,9 +211,6 @@ def _draw(
     text: ChartText,
     next_target: int | None,
 ) -> None:
-    from matplotlib.axes import Axes
-
-    assert isinstance(axes, Axes)
     xs = [float(_num(p.at)) for p in points] + [float(_num(end))]
     ys = [p.total for p in points] + [points[-1].total]
     axes.step(xs, ys, where="post", color=LINE, linewidth=2.4)

@@ -179,7 +179,8 @@ class PetitionService:
             )
         except SourceError as error:
             raise UserError(msg("petitions.source.refused", reason=error.message)) from None
-        assert fetched.count is not None  # no validators were sent, so never "not modified"
+        # No validators were sent, and `read` refuses a 304 then: never "not modified".
+        assert fetched.count is not None
         return fetched
 
     async def remove_source(self, context: Context, name: str) -> None:

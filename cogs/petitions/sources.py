@@ -314,6 +314,9 @@ class Fetcher:
         new_etag = _validator(response.headers.get("ETag", ""), MAX_ETAG)
         new_modified = _validator(response.headers.get("Last-Modified", ""), MAX_LAST_MODIFIED)
         if response.status_code == 304:
+            if not (etag or last_modified):
+                # "Not modified" since nothing: a broken server, not a reading.
+                raise SourceError(msg("petitions.error.status", status=304))
             return Fetched(None, new_etag or etag, new_modified or last_modified)
         if pattern is None:
             count = count_in_json(body, spec.pointer)

@@ -112,7 +112,7 @@ class Intake:
 
     async def _write(self, entries: Sequence[Entry]) -> list[Testimony | UserError]:
         now = self._clock.now()
-        outcomes: list[Testimony | UserError | None] = [None] * len(entries)
+        outcomes: dict[int, Testimony | UserError] = {}
         by_campaign: dict[int, list[int]] = {}
         for index, entry in enumerate(entries):
             by_campaign.setdefault(entry.campaign.id, []).append(index)
@@ -123,8 +123,8 @@ class Intake:
                 stored = await self._write_campaign(tx, [entries[i] for i in indexes], now)
                 for index, outcome in zip(indexes, stored, strict=True):
                     outcomes[index] = outcome
-        assert all(outcome is not None for outcome in outcomes)
-        return [outcome for outcome in outcomes if outcome is not None]
+        # Every entry is in one campaign's group, and each group gives one outcome per entry.
+        return [outcomes[index] for index in range(len(entries))]
 
     async def _write_campaign(
         self, tx: Tx, entries: Sequence[Entry], now: datetime
@@ -132,9 +132,7 @@ class Intake:
         campaign = entries[0].campaign
         settings = await tx.testimonies.lock_settings(campaign.id)
         if settings is None:
-            await tx.testimonies.ensure_settings(campaign.id, CATEGORIES, now)
-            settings = await tx.testimonies.lock_settings(campaign.id)
-            assert settings is not None
+            settings = await tx.testimonies.ensure_settings(campaign.id, CATEGORIES, now, lock=True)
         authors = {entry.testimony.author_key for entry in entries}
         history = await tx.testimonies.quota_history(campaign.id, authors, now - DAY)
         outcomes: list[Testimony | UserError | None] = [

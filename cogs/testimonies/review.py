@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.core.clock import Clock
 from bot.core.commands import Context
@@ -27,7 +27,8 @@ from storage.unit import Tx
 QUEUE_PAGE = 5
 # Stories already waiting when a review place is chosen get their alert there, up to this.
 BACKLOG_ALERTS = 50
-DECISIONS = ("approve", "reject", "feature")
+# What a moderator decides; each button and command passes its own as a literal.
+DecisionName = Literal["approve", "reject", "feature"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class ReviewService:
         self._clock = clock
 
     async def decide(
-        self, context: Context, raw_reference: str, decision: str, reason: str = ""
+        self, context: Context, raw_reference: str, decision: DecisionName, reason: str = ""
     ) -> Testimony:
         """Approve, reject (with a reason for the author) or feature a testimony.
 
@@ -56,13 +57,10 @@ class ReviewService:
         it. Approval posts a consented story to the campaign's places when the campaign
         asks for that.
         """
-        assert decision in DECISIONS
         reference = parse_reference(raw_reference)
         actor, now = context.actor.key, self._clock.now()
         async with self._denials(context, reference), self._database.transaction() as tx:
             testimony = await self._authorised(tx, context, reference)
-            campaign = await tx.campaigns.get(testimony.campaign_id)
-            assert campaign is not None
             newly_approved = False
             if decision == "feature" and testimony.status == Status.APPROVED:
                 changed = await tx.testimonies.feature(testimony.id, actor, now)
@@ -81,22 +79,24 @@ class ReviewService:
                 current = await tx.testimonies.by_reference(reference)
                 raise UserError(texts.already_decided(current, reference))
             decided = await tx.testimonies.by_reference(reference)
+            # Found above and changed by this transaction (its row is ours until the commit);
+            # testimonies are never deleted, only erased in place.
             assert decided is not None
             await tx.testimonies.record_decision(testimony.id, decision, actor, now, reason)
             await tx.audit.record(
                 at=now,
                 actor=actor,
                 action=f"testimony.{decision}",
-                campaign_id=campaign.id,
+                campaign_id=testimony.campaign_id,
                 place_id=context.place.id if context.place else None,
                 reference=reference,
             )
             messages: list[NewMessage] = []
             if notice := notices.author_notice(decided, decision, now, reason):
                 messages.append(notice)
-            settings = await settings_of(tx, campaign.id, now)
+            settings = await settings_of(tx, testimony.campaign_id, now)
             if newly_approved and settings.post_approved and decided.consent in PUBLISHABLE:
-                places = await tx.places.of_campaign(campaign.id)
+                places = await tx.places.of_campaign(testimony.campaign_id)
                 messages.extend(notices.posts(decided, places, now))
             await tx.outbox.add_many(messages, now)
         return decided

@@ -63,10 +63,7 @@ async def settings_of(tx: Tx, campaign_id: int, now: datetime) -> TestimonySetti
     found = await tx.testimonies.settings(campaign_id)
     if found is not None:
         return found
-    await tx.testimonies.ensure_settings(campaign_id, CATEGORIES, now)
-    created = await tx.testimonies.settings(campaign_id)
-    assert created is not None
-    return created
+    return await tx.testimonies.ensure_settings(campaign_id, CATEGORIES, now)
 
 
 class TestimonyService:
@@ -153,6 +150,8 @@ class TestimonyService:
                 await tx.testimonies.erase(testimony.id, now, forget_author=False)
             await _unpublish(tx, reference, now, erase=erase)
             changed = await tx.testimonies.by_reference(reference)
+        # Found above and changed by this transaction, which held its row; testimonies are
+        # never deleted, only erased in place.
         assert changed is not None
         return changed
 

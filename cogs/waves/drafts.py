@@ -234,8 +234,7 @@ def read_edit(
     if args.text("pledge_by"):
         if wave.pledge_state != "open":
             raise bad("pledge_by", "wave.pledge.by_without_pledge")
-        given = _pledge_by(args, zone, context.now)
-        assert given is not None
+        given = parse_when(args.text("pledge_by"), zone, context.now, field="pledge_by")
         start = first_start(rule, zone, when.at) if rule and when else None
         deadline = pledge_deadline(start or given.at, given, context.now)
     return WaveEdit(

@@ -154,13 +154,12 @@ async def tell_joined(
     mentioned: defaultdict[int, list[Participant]] = defaultdict(list)
     rows: list[NewMessage] = []
     for person in await tx.waves.participants(wave.id):
-        if reachable_privately(person, audience):
+        home = audience.home(person)
+        if home is None or reachable_privately(person, audience):
             news = Reply((Para((body(audience.zone_of(person)),)),))
             key = f"wave:{wave.id}:{kind}:{person.user_key}"
             rows.append(say.to_person(person, audience.locale_of(person), key, news, now))
         else:
-            home = audience.home(person)
-            assert home is not None
             mentioned[home.id].append(person)
     for place in audience.places.values():
         blocks: list[Block] = [Para((body(place.timezone),))]

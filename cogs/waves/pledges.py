@@ -32,8 +32,8 @@ class WavePledges:
                 continue
             now = item.occurrences[-1].created_at
             count = await tx.waves.count_participants(wave.id)
-            assert wave.pledge_target is not None
-            if count >= wave.pledge_target:
+            # A stored pledge without a target (a row changed by hand) has nothing to wait for.
+            if count >= (wave.pledge_target or 0):
                 await self._on(tx, wave, count, now)
             else:
                 await self._off(tx, wave, count, now)

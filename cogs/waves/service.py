@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core.clock import Clock
 from bot.core.commands import Context
@@ -119,10 +120,11 @@ class WaveService:
             changes = edit.changes()
             start = upcoming.starts_at
             if edit.when is not None:
+                # An edit's new time always comes with its repetition (`read_edit`).
                 assert edit.rule is not None
                 start = first_start(edit.rule, edit.when.zone, edit.when.at)
                 changes |= {"rule": edit.rule, "timezone": edit.when.zone}
-                await self._move_start(tx, wave, upcoming, edit, start, now)
+                await self._move_start(tx, wave, upcoming, edit.rule, edit.when.zone, start, now)
             deadline = edit.pledge_deadline or wave.pledge_deadline
             if wave.pledge_state == "open" and deadline is not None:
                 if deadline > start:
@@ -153,17 +155,14 @@ class WaveService:
         tx: Tx,
         wave: Wave,
         upcoming: WaveOccurrence,
-        edit: WaveEdit,
+        rule: dict[str, Any],
+        timezone: str,
         start: datetime,
         now: datetime,
     ) -> None:
-        assert edit.when is not None
-        assert edit.rule is not None
         for schedule in await tx.waves.schedules(wave.id, role="start"):
             if schedule.active:
-                await reschedule(
-                    tx, schedule.schedule_id, now=now, rule=edit.rule, timezone=edit.when.zone
-                )
+                await reschedule(tx, schedule.schedule_id, now=now, rule=rule, timezone=timezone)
                 await tx.schedules.update(schedule.schedule_id, next_due_at=start, now=now)
         await tx.waves.update_occurrence(upcoming.id, starts_at=start)
         for schedule in await tx.waves.schedules(wave.id, role="result", occurrence_id=upcoming.id):
@@ -181,12 +180,14 @@ class WaveService:
         for schedule in await tx.waves.schedules(
             wave.id, role="reminder", occurrence_id=upcoming.id
         ):
-            assert schedule.offset_minutes is not None
-            planned.add(schedule.offset_minutes)
+            # None only in a row changed by hand: such a reminder goes, like a removed offset.
+            offset = schedule.offset_minutes
+            if offset is not None:
+                planned.add(offset)
             if not schedule.active or schedule.next_due_at is None:
                 continue
-            due = start - timedelta(minutes=schedule.offset_minutes)
-            if schedule.offset_minutes not in wave.offsets or due <= now:
+            due = start - timedelta(minutes=offset or 0)
+            if offset not in wave.offsets or due <= now:
                 await tx.schedules.deactivate(schedule.schedule_id, now)
             elif due != schedule.next_due_at:
                 await move_schedule(tx, schedule.schedule_id, due, now)

@@ -165,13 +165,11 @@ def _named_date(words: list[str], raw: str, today: date, field: str) -> date:
     year: int | None = None
     if words and _YEAR.match(words[-1]):
         year = int(words.pop())
-    day_word = next((w for w in words if _DAY.match(w)), None)
+    day_match = next((hit for w in words if (hit := _DAY.match(w))), None)
     month_word = next((w for w in words if w in MONTHS), None)
-    if len(words) != 2 or day_word is None or month_word is None:
+    if len(words) != 2 or day_match is None or month_word is None:
         raise bad(field, "wave.when.unreadable", text=raw.strip())
-    match = _DAY.match(day_word)
-    assert match is not None
-    day, month = int(match.group(1)), MONTHS[month_word]
+    day, month = int(day_match.group(1)), MONTHS[month_word]
     if year is not None:
         return _checked(year, month, day, field)
     for candidate_year in (today.year, today.year + 1):

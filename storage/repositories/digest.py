@@ -171,7 +171,7 @@ class DigestRepository(DigestBatchQueries):
         found: dict[int, DigestTarget] = {}
         for row in result:
             settings = _settings(row)
-            assert settings.schedule_id is not None
+            assert settings.schedule_id is not None  # selected by it, just above
             found[settings.schedule_id] = DigestTarget(settings, _place(row))
         return found
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, insert, select, update
 
+from storage.errors import StorageError
 from storage.repositories.base import Repository
 from storage.tables.petitions import (
     petition_milestones,
@@ -153,7 +154,8 @@ class PetitionCounts(Repository):
             query = query.with_for_update()
         await self._connection.execute(query)
         found = await self.settings(campaign_id)
-        assert found is not None
+        if found is None:  # the campaign was deleted meanwhile, outside Chorus
+            raise StorageError(f"campaign {campaign_id} is gone from the database")
         return found
 
     async def settings(self, campaign_id: int) -> PetitionSettings | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, insert, select, update
 
+from storage.errors import StorageError
 from storage.records import OutboxStatus
 from storage.repositories.base import Repository
 from storage.repositories.testimony_records import (
@@ -67,14 +68,19 @@ class TestimonyRepository(Repository):
         return settings_of(row) if row else None
 
     async def ensure_settings(
-        self, campaign_id: int, categories: Sequence[str], now: datetime
-    ) -> None:
-        """Create the campaign's settings row with defaults, unless it exists."""
+        self, campaign_id: int, categories: Sequence[str], now: datetime, *, lock: bool = False
+    ) -> TestimonySettings:
+        """The campaign's settings, the row created with defaults first unless it exists;
+        locked until the transaction ends when `lock` (as `lock_settings`)."""
         await self._connection.execute(
             self.insert_ignoring_duplicates(testimony_settings).values(
                 campaign_id=campaign_id, categories=list(categories), updated_at=now
             )
         )
+        found = await (self.lock_settings if lock else self.settings)(campaign_id)
+        if found is None:  # the campaign was deleted meanwhile, outside Chorus
+            raise StorageError(f"campaign {campaign_id} is gone from the database")
+        return found
 
     async def lock_settings(self, campaign_id: int) -> TestimonySettings | None:
         """The settings row (None before there is one), locked until the transaction ends.

@@ -145,6 +145,7 @@ class FormModal(discord.ui.Modal):
         translator: Translator,
         answers: Mapping[str, str],
     ) -> None:
+        # Only a form command opens a modal (`run`, and the retry of a form it opened).
         assert command.form is not None
         text = PlainRenderer(translator)
         super().__init__(

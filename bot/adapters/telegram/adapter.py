@@ -198,6 +198,7 @@ class TelegramAdapter:
             await self._purge_tokens()
             await self._publish_menus()
             await self._app.start()
+            # Built above without `.updater(None)`, so PTB gave it one: never None here.
             assert self._app.updater is not None
             await self._app.updater.start_polling(
                 timeout=timedelta(seconds=self._poll_timeout),

@@ -24,8 +24,8 @@ from bot.adapters.telegram.serial import KeyedLocks
 from bot.core.command_line import (
     UnknownCommand,
     bind_arguments,
+    command_words,
     find_command,
-    split_command_line,
 )
 from bot.core.dispatcher import Call, Dispatcher, Response
 from bot.core.errors import UserError
@@ -102,10 +102,9 @@ class CommandRouter:
     async def _run(self, incoming: Incoming, name: str, rest: str, addressed: bool) -> None:
         locale = await self._dispatcher.locale_for(incoming.where)
         try:
-            parsed = split_command_line(f"/{name}{rest}")
-            assert parsed is not None  # it starts with "/" and a name
-            command, used = find_command(self._dispatcher.registry, parsed.words)
-            raw = bind_arguments(command, parsed.words[used:])
+            words = command_words(f"{name}{rest}")
+            command, used = find_command(self._dispatcher.registry, words)
+            raw = bind_arguments(command, words[used:])
         except UnknownCommand as error:
             # Another bot's command, unless addressed to Chorus or named like one of ours.
             if addressed or error.ours:
@@ -123,7 +122,7 @@ class CommandRouter:
             return
         if command.form is not None:
             if incoming.in_group:
-                await self._forms.offer_link(incoming, prepared)
+                await self._forms.offer_link(incoming, prepared, command.form)
             else:
                 await self._forms.start_here(incoming, prepared)
             return

@@ -144,10 +144,9 @@ class FormFlow:
         return int(self._ttl.total_seconds() // 60)
 
     # --- starting -------------------------------------------------------------------------
-    async def offer_link(self, incoming: Incoming, prepared: Prepared) -> None:
-        """From a group: a button that opens the form in the user's private chat."""
-        form = prepared.call.command.form
-        assert form is not None
+    async def offer_link(self, incoming: Incoming, prepared: Prepared, form: Form) -> None:
+        """From a group: a button that opens `form` (the command's) in the user's private
+        chat."""
         locale = await self._dispatcher.locale_for(incoming.where)
         if incoming.user_id is None:
             await self._poster.answer(incoming, _say(locale, msg("telegram.form_anonymous")))
@@ -221,15 +220,16 @@ class FormFlow:
     # --- answering --------------------------------------------------------------------------
     async def answer(self, incoming: Incoming, text: str | None) -> bool:
         """A message in the private chat (None for /skip); False when no form is open."""
-        if incoming.user_id is None:
+        user_id = incoming.user_id
+        if user_id is None:
             return False
-        found = await self._load(incoming.user_id)
+        found = await self._load(user_id)
         if found is None:
             return False
         conversation, command, form = found
         now = self._clock.now()
         if now >= conversation.deadline:
-            await self._forget(incoming.user_id)
+            await self._forget(user_id)
             expired = msg("telegram.form_expired", minutes=self.minutes, command=command.path)
             await self._poster.answer(incoming, _say(conversation.locale, expired))
             return True
@@ -240,7 +240,7 @@ class FormFlow:
                 incoming, form, conversation, doc(msg("form.required", field=question.label))
             )
             return True
-        prepared = await self._prepare(incoming, conversation, command)
+        prepared = await self._prepare(incoming, user_id, conversation, command)
         if isinstance(prepared, Response):
             # Refused now (rights changed): said, and the answers kept for a later try.
             await self._poster.answer_in(incoming.chat_id, prepared)
@@ -256,13 +256,13 @@ class FormFlow:
         conversation.answers[question.name] = answer
         conversation.deadline = now + self._ttl
         if conversation.again is None and len(conversation.answers) < len(form.fields):
-            await self._save(incoming.user_id, conversation)
+            await self._save(user_id, conversation)
             await self._ask(incoming, form, conversation)
             return True
         conversation.again = None
         # Forgotten while it is submitted: a second message then cannot submit it twice.
-        await self._forget(incoming.user_id)
-        await self._submit(incoming, conversation, prepared, form)
+        await self._forget(user_id)
+        await self._submit(incoming, user_id, conversation, prepared, form)
         return True
 
     async def cancel(self, incoming: Incoming) -> None:
@@ -300,30 +300,33 @@ class FormFlow:
         await self._poster.document(incoming.chat_id, doc(*blocks), conversation.locale, markup)
 
     async def _prepare(
-        self, incoming: Incoming, conversation: Conversation, command: Command
+        self, incoming: Incoming, user_id: int, conversation: Conversation, command: Command
     ) -> Prepared | Response:
         """The command as called in its place, with the caller's rights there now."""
-        assert incoming.user_id is not None
         place = conversation.place
         actor = incoming.actor
         if place.kind is ChatKind.GROUP:
-            admin = await self._admins.is_admin(int(place.chat_id), incoming.user_id)
+            admin = await self._admins.is_admin(int(place.chat_id), user_id)
             actor = Actor(actor.platform, actor.user_id, actor.display_name, is_place_admin=admin)
         call = Call(actor, place, command, conversation.raw, self._probe)
         return await self._dispatcher.prepare(call, answered=True)
 
     async def _submit(
-        self, incoming: Incoming, conversation: Conversation, prepared: Prepared, form: Form
+        self,
+        incoming: Incoming,
+        user_id: int,
+        conversation: Conversation,
+        prepared: Prepared,
+        form: Form,
     ) -> None:
         """Run the command where it was called (`prepared` with the caller's rights as they
         are now); a refusal resumes the conversation at the field it names."""
-        assert incoming.user_id is not None
         place = conversation.place
         response = await self._dispatcher.execute(prepared, conversation.answers)
         if response.refused:
             conversation.again = form.fields[resume_at(form, response.field)].name
             conversation.deadline = self._clock.now() + self._ttl
-            await self._save(incoming.user_id, conversation)
+            await self._save(user_id, conversation)
             await self._ask(incoming, form, conversation, response.reply.body)
             return
         done = ReplyKeyboardRemove()

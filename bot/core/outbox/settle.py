@@ -301,7 +301,7 @@ class Settler:
             if delivery.chat_kind is ChatKind.GROUP:
                 await tx.places.deactivate_chat(platform, delivery.chat_id, now, reason[:200])
             elif self._on_recipient_gone is not None:
-                await self._tell_gone(tx, message, delivery, reason)
+                await self._tell_gone(tx, self._on_recipient_gone, message, delivery, reason)
             return cancelled
 
         cancelled = await self._write(message.id, write)
@@ -321,9 +321,13 @@ class Settler:
         )
 
     async def _tell_gone(
-        self, tx: Tx, message: ClaimedMessage, delivery: Delivery, reason: str
+        self,
+        tx: Tx,
+        hook: RecipientGone,
+        message: ClaimedMessage,
+        delivery: Delivery,
+        reason: str,
     ) -> None:
-        assert self._on_recipient_gone is not None
         gone = Unreachable(
             platform=self._platform,
             user_id=delivery.chat_id,
@@ -337,7 +341,7 @@ class Settler:
             # A savepoint: a failing hook must not undo the refusal itself, or the row would
             # be sent again, and a 403 repeated (Discord bans IPs that collect them).
             async with tx.connection.begin_nested():
-                await self._on_recipient_gone(tx, gone)
+                await hook(tx, gone)
         except Exception:
             logger.exception(
                 "%s outbox %d: the recipient-gone hook failed", self._platform, message.id

@@ -89,7 +89,8 @@ async def reschedule(
         timezone=timezone,
         payload=payload,
     )
-    assert updated is not None  # read above, in this transaction
+    if updated is None:  # gone since it was read (schedules are not deleted, but be plain)
+        raise ValueError(f"there is no active schedule {schedule_id}")
     return updated
 
 

@@ -393,3 +393,19 @@ async def test_garbage_between_readings_posts_nothing_and_the_next_good_reading_
 
     assert [r.dedupe_key for r in await milestone_rows(db)] == ["milestone:1:1000:1"]
     assert (await the_source(db)).healthy is True
+
+
+async def test_a_site_that_answers_not_modified_to_a_first_reading_is_refused(
+    meet: Meet, db: Database, site: PetitionSite
+) -> None:
+    # "Not modified" since nothing (no validators were sent): a broken server, not a count.
+    alice = await start_campaign(meet)
+    site.status = 304
+    url = site.url()
+
+    answer = await alice.says(f"/signatures source add kind:json name:UK url:{url} {POINTER}")
+
+    assert answer == (
+        "The source was not added: The site answered with HTTP status 304. Nothing was changed."
+    )
+    assert await sources_of(db) == []

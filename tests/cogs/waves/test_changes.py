@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bot.core.actors import Platform
+from storage.tables.waves import wave_schedules
 from tests.cogs.waves.support import START, World, create
 
 SATURDAY = START + timedelta(days=1)
@@ -111,3 +114,24 @@ async def test_an_edit_with_nothing_to_change_says_so(world: World) -> None:
     assert "Nothing to change" in await world.alice.says("/wave edit 1")
     answer = await world.alice.says("/wave edit 1 title:Renamed")
     assert "Wave #1 Renamed is updated" in answer
+
+
+async def test_moving_a_wave_whose_stored_reminder_lost_its_offset_replans_it(
+    world: World,
+) -> None:
+    await create(world)  # reminders 24 h and 1 h before
+    # A row changed by hand: the 1 h reminder's schedule no longer says its offset.
+    async with world.db.transaction() as tx:
+        await tx.connection.execute(
+            update(wave_schedules)
+            .where(wave_schedules.c.offset_minutes == 60)
+            .values(offset_minutes=None)
+        )
+
+    answer = await world.alice.says('/wave edit 1 when:"2026-06-06 20:00"')
+
+    assert "Wave #1 Friday push is updated; it starts Sat 6 Jun 2026 20:00" in answer
+    await world.tick(START - timedelta(hours=1))  # the old time: nothing fires
+    assert await world.keys(":60:") == []
+    await world.tick(SATURDAY - timedelta(hours=1))
+    assert await world.keys(":60:") == ["wave:1.1:60:p1", "wave:1.1:60:p2"]

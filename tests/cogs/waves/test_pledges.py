@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from bot.core.actors import Platform
+from storage.tables.waves import waves
 from tests.cogs.waves.support import START, World, create
 
 DEADLINE = START - timedelta(hours=2)
@@ -57,3 +60,20 @@ async def test_a_pledge_not_reached_calls_the_wave_off_and_tells_who_joined(
     assert await world.keys(r"wave:1\.1:(60|0):") == []
     await world.tick(START)
     assert await world.keys(r"wave:1\.1:(60|0):") == []
+
+
+async def test_a_stored_pledge_without_a_target_goes_ahead_at_its_deadline(
+    world: World,
+) -> None:
+    # A row changed by hand: the pledge is open but its target is gone.
+    await create(world, options='pledge:2 pledge_by:"2026-06-05 18:00"')
+    await world.member(Platform.TELEGRAM, "2").says("/wave join 1")
+    async with world.db.transaction() as tx:
+        await tx.connection.execute(update(waves).values(pledge_target=None))
+    await world.reminded_until(START - timedelta(hours=24))
+
+    await world.tick(DEADLINE)
+
+    on = {d.dedupe_key for d in await world.deliver()}
+    assert sorted(on) == ["wave:1:on:p1", "wave:1:on:p2"]
+    assert (await world.wave()).pledge_state == "reached"
