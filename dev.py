@@ -46,10 +46,18 @@ def ensure_environment(extra: str) -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted:
         return
+    if not _has_pip():  # a virtual environment left half-made (interrupted while created)
+        step("re-creating the incomplete virtual environment in .venv")
+        venv.create(VENV, with_pip=True, clear=True)
     step("installing Chorus" + (f" with its {extra} tools" if extra else ""))
     target = f".[{extra}]" if extra else "."
     run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
     stamp.write_text(wanted)
+
+
+def _has_pip() -> bool:
+    checked = subprocess.run([PYTHON, "-m", "pip", "--version"], capture_output=True, check=False)
+    return checked.returncode == 0
 
 
 def ensure_emulator() -> None:
