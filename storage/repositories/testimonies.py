@@ -70,15 +70,15 @@ class TestimonyRepository(Repository):
     async def ensure_settings(
         self, campaign_id: int, categories: Sequence[str], now: datetime, *, lock: bool = False
     ) -> TestimonySettings:
-        """The campaign's settings, the row created with defaults first unless it exists;
-        locked until the transaction ends when `lock` (as `lock_settings`)."""
+        """The campaign's settings (created with defaults if missing), locked as by
+        `lock_settings` when `lock`; StorageError if the campaign is gone."""
         await self._connection.execute(
             self.insert_ignoring_duplicates(testimony_settings).values(
                 campaign_id=campaign_id, categories=list(categories), updated_at=now
             )
         )
         found = await (self.lock_settings if lock else self.settings)(campaign_id)
-        if found is None:  # the campaign was deleted meanwhile, outside Chorus
+        if found is None:  # deleted meanwhile, outside Chorus
             raise StorageError(f"campaign {campaign_id} is gone from the database")
         return found
 
@@ -96,16 +96,9 @@ class TestimonyRepository(Repository):
         return settings_of(row) if row else None
 
     async def update_settings(self, campaign_id: int, now: datetime, **changes: Any) -> None:
-        allowed = {
-            "review_platform",
-            "review_chat_id",
-            "review_place_id",
-            "post_approved",
-            "categories",
-            "daily_limit",
-            "pending_limit",
-        }
-        unknown = set(changes) - allowed
+        # What a campaign may change: every column but its key and the bookkeeping.
+        fixed = {"campaign_id", "organisers_told_at", "updated_at"}
+        unknown = set(changes) - (set(testimony_settings.c.keys()) - fixed)
         if unknown:
             raise ValueError(f"not testimony settings: {sorted(unknown)}")
         await self._connection.execute(

@@ -350,7 +350,9 @@ class OutboxSender:
         ours, deferred because its chat must wait long, or expired while it waited)."""
         # Checked before the limiter, whose wait is short (`defer_after`): inside it, the
         # read would let other chats' sends start while a platform-wide pause is decided.
-        if not await self._still_ours(message):
+        if not await self._leases.still_ours(message.id):  # cancelled in bulk meanwhile
+            self._totals["lost"] += 1
+            logger.info("%s outbox %d: cancelled before it was sent", self._platform, message.id)
             return None
         try:
             async with self._limiter.slot(
@@ -372,15 +374,6 @@ class OutboxSender:
             return None
         await self._settler.expired(message)
         return None
-
-    async def _still_ours(self, message: ClaimedMessage) -> bool:
-        """Whether the row is still leased to us, checked just before it is sent: a row
-        cancelled in bulk meanwhile (its wave was called off) is not sent."""
-        ours = await self._leases.still_ours(message.id)
-        if not ours:
-            self._totals["lost"] += 1
-            logger.info("%s outbox %d: cancelled before it was sent", self._platform, message.id)
-        return ours
 
     def _pause_for(self, delivery: Delivery, outcome: Outcome) -> None:
         # Before the slot ends, so that no other send starts in between.
