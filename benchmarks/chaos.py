@@ -53,19 +53,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from fanout import GROUP_PER_MINUTE, PER_CHAT_INTERVAL, fake_platform, progress
+from fanout import (
+    GROUP_PER_MINUTE,
+    PER_CHAT_INTERVAL,
+    add_group,
+    fake_platform,
+    post_to_fake,
+    progress,
+)
 
 from bot.core.actors import Platform
 from bot.core.clock import SystemClock
 from bot.core.delivery import (
-    CannotPost,
     Delivery,
-    Failed,
     Outcome,
     RateLimits,
-    RetryAfter,
-    Sent,
-    Transient,
 )
 from bot.core.outbox import Backoff, OutboxSender, SenderSettings, make_owner
 from bot.core.outbox.compose import Composed, ComposeRequest, Composers
@@ -115,9 +117,8 @@ class Plan:
 
 
 class ChaosCourier:
-    """Sends each message as one HTTP request; maps the fake's answers to outcomes as the
-    Telegram courier does (403 "not enough rights" → CannotPost, 5xx and timeouts →
-    Transient, 429 → RetryAfter, another 4xx → Failed)."""
+    """Sends each message with `post_to_fake` (answers mapped as the Telegram courier maps
+    them), counting the outcomes and telling the waiter that something happened."""
 
     platform = Platform.TELEGRAM
 
@@ -128,34 +129,10 @@ class ChaosCourier:
         self.outcomes: Counter[str] = Counter()
 
     async def deliver(self, delivery: Delivery) -> Outcome:
-        outcome = await self._deliver(delivery)
+        outcome = await post_to_fake(self._client, delivery)
         self.outcomes[type(outcome).__name__] += 1
         self._progressed.ring()
         return outcome
-
-    async def _deliver(self, delivery: Delivery) -> Outcome:
-        body = {
-            "chat_id": delivery.chat_id,
-            "chat_kind": delivery.chat_kind.value,
-            "nonce": delivery.nonce,
-            "text": f"{delivery.dedupe_key} ({delivery.locale})",
-        }
-        try:
-            response = await self._client.post("/send", json=body)
-        except httpx.HTTPError as error:
-            return Transient(type(error).__name__)
-        status = response.status_code
-        if status == 200:
-            return Sent(str(response.json()["message_id"]))
-        if status == 429:
-            answer = response.json()
-            return RetryAfter(float(answer["retry_after"]), answer["scope"] == "global")
-        description = str(response.json().get("description", f"HTTP {status}"))
-        if status == 403 and "not enough rights" in description:
-            return CannotPost(description)
-        if status >= 500:
-            return Transient(f"HTTP {status}: {description}")
-        return Failed(f"HTTP {status}: {description}")
 
 
 class Signal:
@@ -249,16 +226,7 @@ async def fill(db: Database, chats: Sequence[str]) -> tuple[int, datetime]:
             name="chaos", hashtag="", timezone="UTC", locale="en", created_by="x", now=now
         )
         for n, chat in enumerate(chats):
-            await tx.places.add(
-                platform="telegram",
-                external_id=chat,
-                campaign_id=campaign.id,
-                title=f"group {n}",
-                locale="en",
-                timezone="UTC",
-                announcement_channel=chat,
-                now=now,
-            )
+            await add_group(tx, campaign.id, chat, n, now)
         now = datetime.now(UTC)
         due = (now + timedelta(seconds=2)).replace(microsecond=0)
         due_key = due.isoformat().replace("+00:00", "Z")

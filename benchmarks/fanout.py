@@ -33,7 +33,9 @@ import httpx
 from bot.core.actors import Platform
 from bot.core.clock import SystemClock
 from bot.core.delivery import (
+    CannotPost,
     Delivery,
+    Failed,
     Outcome,
     RateLimits,
     RetryAfter,
@@ -44,7 +46,8 @@ from bot.core.outbox import OutboxSender, SenderSettings, make_owner
 from bot.core.replies import reply_to_data, say
 from bot.core.richtext import msg
 from storage.database import Database
-from storage.records import NewMessage
+from storage.records import NewMessage, Place
+from storage.unit import Tx
 
 PER_CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 20
@@ -69,27 +72,57 @@ class HttpCourier:
         self.all_accepted = asyncio.Event()
 
     async def deliver(self, delivery: Delivery) -> Outcome:
-        body = {
-            "chat_id": delivery.chat_id,
-            "chat_kind": delivery.chat_kind.value,
-            "nonce": delivery.nonce,
-            "text": f"{delivery.dedupe_key} ({delivery.locale})",
-        }
-        try:
-            response = await self._client.post("/send", json=body)
-        except httpx.HTTPError as error:
-            return Transient(type(error).__name__)
-        if response.status_code == 429:
+        outcome = await post_to_fake(self._client, delivery)
+        if isinstance(outcome, RetryAfter):
             self.refused += 1
-            answer = response.json()
-            return RetryAfter(float(answer["retry_after"]), answer["scope"] == "global")
-        if response.status_code != 200:
-            return Transient(f"HTTP {response.status_code}")
-        self.accepted += 1
-        self.last_accepted = time.monotonic()
-        if self.accepted >= self._expected:
-            self.all_accepted.set()
+        elif isinstance(outcome, Sent):
+            self.accepted += 1
+            self.last_accepted = time.monotonic()
+            if self.accepted >= self._expected:
+                self.all_accepted.set()
+        return outcome
+
+
+async def post_to_fake(client: httpx.AsyncClient, delivery: Delivery) -> Outcome:
+    """Send `delivery` as one request to the fake platform; its answer as the Telegram
+    courier would report it: 200 → Sent, 429 → RetryAfter, 403 "not enough rights" →
+    CannotPost, 5xx and network errors → Transient, another refusal → Failed."""
+    body = {
+        "chat_id": delivery.chat_id,
+        "chat_kind": delivery.chat_kind.value,
+        "nonce": delivery.nonce,
+        "text": f"{delivery.dedupe_key} ({delivery.locale})",
+    }
+    try:
+        response = await client.post("/send", json=body)
+    except httpx.HTTPError as error:
+        return Transient(type(error).__name__)
+    status = response.status_code
+    if status == 200:
         return Sent(str(response.json()["message_id"]))
+    if status == 429:
+        answer = response.json()
+        return RetryAfter(float(answer["retry_after"]), answer["scope"] == "global")
+    description = str(response.json().get("description", f"HTTP {status}"))
+    if status == 403 and "not enough rights" in description:
+        return CannotPost(description)
+    if status >= 500:
+        return Transient(f"HTTP {status}: {description}")
+    return Failed(f"HTTP {status}: {description}")
+
+
+async def add_group(tx: Tx, campaign_id: int, chat: str, number: int, now: datetime) -> Place:
+    """One Telegram group of the benchmark's campaign, announcing in its own chat."""
+    return await tx.places.add(
+        platform="telegram",
+        external_id=chat,
+        campaign_id=campaign_id,
+        title=f"group {number}",
+        locale="en",
+        timezone="UTC",
+        announcement_channel=chat,
+        now=now,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -126,16 +159,7 @@ async def fill_outbox(db: Database, chats: int) -> None:
         messages = []
         for n in range(chats):
             chat = str(-1_000_000 - n)
-            place = await tx.places.add(
-                platform="telegram",
-                external_id=chat,
-                campaign_id=campaign.id,
-                title=f"group {n}",
-                locale="en",
-                timezone="UTC",
-                announcement_channel=chat,
-                now=now,
-            )
+            place = await add_group(tx, campaign.id, chat, n, now)
             reply = say(msg("milestone.reached", count=1000))
             messages.append(
                 NewMessage(

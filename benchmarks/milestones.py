@@ -40,7 +40,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fanout import GROUP_PER_MINUTE, PER_CHAT_INTERVAL, HttpCourier, fake_platform, progress
+from fanout import (
+    GROUP_PER_MINUTE,
+    PER_CHAT_INTERVAL,
+    HttpCourier,
+    add_group,
+    fake_platform,
+    progress,
+)
 
 from bot.core.actors import Platform
 from bot.core.clock import SystemClock
@@ -61,16 +68,7 @@ async def fill(db: Database, places: int) -> None:
         )
         for n in range(places):
             chat = str(-1_000_000 - n)
-            await tx.places.add(
-                platform="telegram",
-                external_id=chat,
-                campaign_id=campaign.id,
-                title=f"group {n}",
-                locale="en",
-                timezone="UTC",
-                announcement_channel=chat,
-                now=now,
-            )
+            await add_group(tx, campaign.id, chat, n, now)
         source = await tx.petitions.add_source(
             campaign_id=campaign.id,
             name="manual",
