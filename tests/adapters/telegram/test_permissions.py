@@ -13,7 +13,8 @@ from bot.core import delivery
 from bot.core.outbox import OutboxSender, RateLimiter
 from bot.core.posting import PROBE_EVERY
 from storage.records import Place
-from tests.adapters.telegram.conftest import Telegram, eventually
+from tests.adapters.telegram.conftest import Person, Telegram, eventually
+from tests.adapters.telegram.test_telegram import set_up_campaign
 from tests.core.outbox.fakes import ClockTime
 from tests.core.outbox.helpers import queue_message
 from tests.fakes import FakeClock
@@ -37,16 +38,19 @@ async def place_of(telegram: Telegram, group: dict[str, Any]) -> Place:
     return found
 
 
+async def campaign_with_a_private_chat(telegram: Telegram) -> tuple[dict[str, Any], Person]:
+    """A group whose administrator Alice set the campaign up there, having started a private
+    chat with the bot first (so that notices can reach her)."""
+    alice = telegram.person(101, "Alice")
+    await alice.says("/start")
+    await telegram.replies(alice.private)
+    return await set_up_campaign(telegram), alice
+
+
 async def test_a_group_that_took_the_right_to_post_stays_and_its_admin_is_told(
     telegram: Telegram, clock: FakeClock
 ) -> None:
-    group = await telegram.group()
-    alice = telegram.person(101, "Alice")
-    await telegram.make_admin(group, alice)
-    await alice.says("/start")
-    await telegram.replies(alice.private)
-    await alice.says('/setup name:"Keep 4o"', group)
-    await telegram.replies(group)
+    group, alice = await campaign_with_a_private_chat(telegram)
     await alice.says("/signatures set 800", group)
     await alice.says("/signatures set 2600", group)
     await telegram.replies(group, 2)
@@ -87,13 +91,7 @@ async def test_a_group_that_took_the_right_to_post_stays_and_its_admin_is_told(
 async def test_restricting_the_bot_marks_the_place_and_lifting_it_ends_the_problem(
     telegram: Telegram, clock: FakeClock
 ) -> None:
-    group = await telegram.group()
-    alice = telegram.person(101, "Alice")
-    await telegram.make_admin(group, alice)
-    await alice.says("/start")
-    await telegram.replies(alice.private)
-    await alice.says('/setup name:"Keep 4o"', group)
-    await telegram.replies(group)
+    group, alice = await campaign_with_a_private_chat(telegram)
 
     await telegram.membership(group, by=alice, old="member", new="restricted")
 
