@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.replies import Reply, reply_to_data
+from bot.core.notes import private_note
+from bot.core.replies import Reply
 from bot.core.richtext import Code, Moment, Msg, bold, doc, msg
-from storage.records import Campaign, NewMessage, Place
+from storage.records import Campaign, Place
 from storage.unit import Tx
 
 # Seconds between two tries of a chat that refused for want of a permission.
@@ -50,11 +51,17 @@ async def cannot_post(
     admins = await tx.places.administrators(place.id)
     grants = await tx.roles.of_campaign(place.campaign_id)
     organisers = [g.user_key for g in grants if g.role == "organiser" and g.user_key not in admins]
-    rows = [_notice(flagged, key, _to_admin(flagged), flagged.locale, now) for key in admins]
+    since = (flagged.posting_problem_since or now).isoformat(timespec="seconds")
+    key = f"posting-problem:{flagged.id}:{since}"
+    admin_note = _to_admin(flagged)
+    rows = [
+        private_note(k, key=key, reply=admin_note, locale=flagged.locale, now=now) for k in admins
+    ]
     if campaign is not None:
+        note = _to_organiser(flagged, campaign)
         rows += [
-            _notice(flagged, key, _to_organiser(flagged, campaign), campaign.locale, now)
-            for key in organisers
+            private_note(k, key=key, reply=note, locale=campaign.locale, now=now)
+            for k in organisers
         ]
     await tx.outbox.add_many([row for row in rows if row is not None], now)
     return flagged
@@ -105,24 +112,4 @@ def _to_organiser(place: Place, campaign: Campaign) -> Reply:
             msg("posting.problem.organiser.hint", command=Code("/campaign")),
         ),
         private=True,
-    )
-
-
-def _notice(
-    place: Place, user_key: str, reply: Reply, locale: str, now: datetime
-) -> NewMessage | None:
-    """A private message to `user_key` (`platform:id`); None for a key it cannot reach."""
-    platform, _, user_id = user_key.partition(":")
-    if not user_id:
-        return None
-    since = place.posting_problem_since or now
-    return NewMessage(
-        dedupe_key=f"posting-problem:{place.id}:{since.isoformat(timespec='seconds')}:{user_key}"[
-            :200
-        ],
-        platform=platform,
-        chat_id="console" if platform == "console" else user_id,
-        chat_kind="group" if platform == "console" else "private",
-        payload={"reply": reply_to_data(reply), "locale": locale},
-        next_attempt_at=now,
     )

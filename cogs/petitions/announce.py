@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from bot.core.notes import private_note
 from bot.core.replies import Reply, reply_to_data
 from bot.core.richtext import Inline, Link, Msg, Para, Text, bold, doc, from_data, msg, to_data
 from storage.records import NewMessage, Place
@@ -96,24 +97,12 @@ def alert_messages(
         doc(msg("petitions.alert", name=source_name), error, msg("petitions.alert.hint")),
         private=True,
     )
-    data = reply_to_data(reply)
-    streak = now.isoformat(timespec="seconds")
-    messages = []
-    for user_key in organisers:
-        platform, _, user_id = user_key.partition(":")
-        chat = "console" if platform == "console" else user_id
-        messages.append(
-            NewMessage(
-                dedupe_key=f"petition-alert:{source_id}:{streak}:{user_key}"[:200],
-                platform=platform,
-                chat_id=chat,
-                chat_kind="group" if platform == "console" else "private",
-                payload={"reply": data, "locale": locale},
-                next_attempt_at=now,
-                not_after=now + ALERT_FOR,
-            )
-        )
-    return messages
+    key = f"petition-alert:{source_id}:{now.isoformat(timespec='seconds')}"
+    notes = (
+        private_note(k, key=key, reply=reply, locale=locale, now=now, not_after=now + ALERT_FOR)
+        for k in organisers
+    )
+    return [note for note in notes if note is not None]
 
 
 def error_to_text(error: Msg) -> str:

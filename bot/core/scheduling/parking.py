@@ -20,7 +20,8 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from bot.core.replies import Reply, reply_to_data
+from bot.core.notes import private_note
+from bot.core.replies import Reply
 from bot.core.richtext import Code, Text, doc, msg
 from storage.records import NewMessage, Schedule
 from storage.unit import Tx
@@ -78,22 +79,9 @@ def notice_messages(
         ),
         private=True,
     )
-    data = reply_to_data(reply)
-    parking = now.isoformat(timespec="seconds")
-    messages = []
-    for user_key in organisers:
-        platform, _, user_id = user_key.partition(":")
-        console = platform == "console"
-        messages.append(
-            NewMessage(
-                dedupe_key=f"schedule-parked:{schedule.id}:{parking}:{user_key}"[:200],
-                platform=platform,
-                chat_id="console" if console else user_id,
-                chat_kind="group" if console else "private",
-                payload={"reply": data, "locale": locale},
-                next_attempt_at=now,
-                user_key=user_key,
-                not_after=now + NOTICE_FOR,
-            )
-        )
-    return messages
+    key = f"schedule-parked:{schedule.id}:{now.isoformat(timespec='seconds')}"
+    notes = (
+        private_note(k, key=key, reply=reply, locale=locale, now=now, not_after=now + NOTICE_FOR)
+        for k in organisers
+    )
+    return [note for note in notes if note is not None]
